@@ -1,0 +1,3 @@
+from issue_flow.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""Command-line entry point: parsing and output only.
+
+Sub-commands live one per module in :mod:`issue_flow.commands` and are imported only
+when invoked, so ``issue-flow --help`` and the local commands start fast (PyGithub is
+imported by the GitHub adapter alone, and only by commands that talk to GitHub).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import click
+
+from issue_flow import __version__
+from issue_flow.errors import IssueFlowError
+
+# name -> (module, one-line help shown by ``issue-flow --help`` without importing it)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("issue_flow.commands.init", "Write the configuration, detecting the packages present."),
+    "new": ("issue_flow.commands.new", "Scaffold docs/issues/ISSUE-N from templates."),
+    "status": ("issue_flow.commands.status", "Progress of every issue folder (or one)."),
+    "check": ("issue_flow.commands.check", "Tick an item: checklist line and status row together."),
+    "lint": ("issue_flow.commands.lint", "Report drift, dead links and header mismatches."),
+    "sync": ("issue_flow.commands.sync", "Three-way sync of checkboxes with the GitHub issue."),
+    "gate": ("issue_flow.commands.gate", "Release gate results for a commit."),
+    "release": ("issue_flow.commands.release", "Patch-bump the packages when the gates pass."),
+    "close": ("issue_flow.commands.close", "Closure comment, close, pointer on the parent."),
+    "ci": ("issue_flow.commands.ci", "Record gate results in CI and write them into TRACKING."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+class App:
+    """Per-invocation state shared by the sub-commands (root and configuration)."""
+
+    def __init__(self, root: str | None):
+        self._root_opt = root
+        self._config = None
+
+    @property
+    def config(self):
+        if self._config is None:
+            from pathlib import Path
+
+            from issue_flow.config import find_root, load_config
+
+            start = Path(self._root_opt) if self._root_opt else None
+            if start is not None and not start.is_dir():
+                raise IssueFlowError(f"--root {self._root_opt}: not a directory")
+            self._config = load_config(find_root(start))
+        return self._config
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="issue-flow")
+@click.option(
+    "-C",
+    "--root",
+    metavar="DIR",
+    default=None,
+    help="Run as if started in DIR (the repository root is found by walking up from there).",
+)
+@click.pass_context
+def cli(ctx: click.Context, root: str | None) -> None:
+    """Keep issue folders, GitHub issues and gated patch releases in step.
+
+    Every command that writes takes --dry-run (print the plan, change nothing); every
+    command that reports takes --json. Exit codes: 0 success, 1 a check or gate says
+    no, 2 bad input or an error.
+    """
+    ctx.obj = App(root)
+
+
+def _redact(text: str) -> str:
+    for var in ("GITHUB_TOKEN", "GH_TOKEN"):
+        token = os.environ.get(var)
+        if token and len(token) >= 4:
+            text = text.replace(token, "***")
+    return text
+
+
+def _fail(message: str, code: int) -> None:
+    message = _redact(message)
+    click.echo(f"issue-flow: error: {message}", err=True)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        click.echo(f"::error::{message}")
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    try:
+        rv = cli.main(args=argv, prog_name="issue-flow", standalone_mode=False)
+    except IssueFlowError as exc:
+        _fail(exc.message, exc.exit_code)
+    except click.exceptions.Abort:
+        _fail("aborted", 2)
+    except click.ClickException as exc:
+        # Usage errors: click's own message (with the usage line), exit 2.
+        exc.show()
+        sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code or 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 2)
+    except Exception as exc:  # pragma: no cover - last resort, never a traceback
+        if os.environ.get("ISSUE_FLOW_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc}", 2)
+    else:
+        sys.exit(rv if isinstance(rv, int) else 0)

@@ -1,0 +1,283 @@
+"""Repository root discovery and configuration.
+
+Configuration lives in ``[tool.issue-flow]`` of ``pyproject.toml`` or at the top level of
+``.issue-flow.toml``. Every key has a default that works on a repository laid out like
+the corpus (component at the root, backend under ``packages/<name>/``), so most
+repositories need no configuration at all. Reading uses the standard library's TOML
+parser (fast); ``init`` writes with tomlkit so a user's comments survive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from issue_flow.errors import IssueFlowError
+
+CONFIG_FILE = ".issue-flow.toml"
+DEFAULT_API_URL = "https://api.github.com"
+STATE_DIR = ".issue-flow"
+
+
+@dataclass
+class Package:
+    """A versioned package: ``manifest`` is a package.json or pyproject.toml path."""
+
+    name: str
+    manifest: str
+    tag_prefix: str = "v"
+
+
+@dataclass
+class Gate:
+    """A release gate and where its result comes from."""
+
+    name: str
+    command: str | None = None
+    report: str | None = None
+    format: str | None = None  # junit | jest-json | eslint (guessed from the file if None)
+    check: str | None = None  # GitHub check-run or status context name
+    required: bool = True
+    timeout: float = 1800.0
+
+
+DEFAULT_GATES = [
+    Gate("lint", command="npm run lint", report="reports/eslint.json", format="eslint", check="lint"),
+    Gate("test:mock", command="npm run test:mock", report="reports/junit-test-mock.xml", format="junit", check="test:mock"),
+    Gate(
+        "proxy-integration",
+        command="npx jest tests/integration/openai-proxy-integration.test.ts",
+        report="reports/junit-proxy-integration.xml",
+        format="junit",
+        check="proxy-integration",
+    ),
+]
+
+
+@dataclass
+class Config:
+    root: Path
+    source: Path | None = None
+    repository: str | None = None
+    api_url: str = DEFAULT_API_URL
+    docs: str = "docs/issues"
+    releases: str = "docs/releases"
+    templates: str | None = None
+    default_branch: str = "main"
+    packages: list[Package] = field(default_factory=list)
+    gates: list[Gate] = field(default_factory=lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.root / self.docs
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.root / self.releases
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def templates_dir(self) -> Path | None:
+        return self.root / self.templates if self.templates else None
+
+    def require_repository(self) -> str:
+        if not self.repository:
+            raise IssueFlowError(
+                "no GitHub repository known: set 'repository' in the configuration, "
+                "GITHUB_REPOSITORY, or a GitHub 'origin' remote"
+            )
+        return self.repository
+
+    def package(self, name: str) -> Package:
+        for pkg in self.packages:
+            if name in (pkg.name, pkg.manifest, _npm_name(self.root / pkg.manifest)):
+                return pkg
+        known = ", ".join(p.name for p in self.packages) or "none"
+        raise IssueFlowError(f"unknown package {name!r} (configured: {known})")
+
+
+# --------------------------------------------------------------------------- root
+
+
+def _has_tool_section(pyproject: Path) -> bool:
+    try:
+        return "[tool.issue-flow" in pyproject.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Walk up to the directory holding the configuration or ``.git``."""
+    here = Path(start or os.getcwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / CONFIG_FILE).is_file() or (d / ".git").exists():
+            return d
+        if (d / "pyproject.toml").is_file() and _has_tool_section(d / "pyproject.toml"):
+            return d
+    raise IssueFlowError(f"no repository found above {here} (no .git and no {CONFIG_FILE})")
+
+
+# --------------------------------------------------------------------------- load
+
+
+def _parse_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise IssueFlowError(f"{path.name}: not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise IssueFlowError(f"{path.name}: malformed TOML ({exc})") from None
+
+
+def raw_config(root: Path) -> tuple[dict[str, Any], Path | None]:
+    """The configuration table and the file it came from (None when there is none)."""
+    dedicated = root / CONFIG_FILE
+    if dedicated.is_file():
+        return _parse_toml(dedicated), dedicated
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and _has_tool_section(pyproject):
+        data = _parse_toml(pyproject)
+        table = data.get("tool", {}).get("issue-flow")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise IssueFlowError("pyproject.toml: [tool.issue-flow] must be a table")
+            return table, pyproject
+    return {}, None
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], where: str, src: str) -> Any:
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and kind in (int, float)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise IssueFlowError(f"{src}: '{where}' must be a {names}")
+    return value
+
+
+def load_config(root: Path | None = None) -> Config:
+    root = find_root() if root is None else Path(root)
+    table, source = raw_config(root)
+    src = source.name if source else "configuration"
+    known = {"repository", "api_url", "docs", "releases", "templates", "default_branch", "packages", "gates"}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise IssueFlowError(f"{src}: unknown key(s) {', '.join(unknown)}")
+    cfg = Config(root=root, source=source)
+    for key in ("repository", "api_url", "docs", "releases", "templates", "default_branch"):
+        if key in table:
+            setattr(cfg, key, _expect(table[key], str, key, src))
+    if cfg.repository is None:
+        cfg.repository = os.environ.get("GITHUB_REPOSITORY") or git_remote_repository(root)
+    if "api_url" not in table and os.environ.get("GITHUB_API_URL"):
+        cfg.api_url = os.environ["GITHUB_API_URL"]
+    cfg.api_url = cfg.api_url.rstrip("/")
+    if cfg.repository is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", cfg.repository):
+        raise IssueFlowError(f"{src}: repository must look like owner/name, not {cfg.repository!r}")
+    if "packages" in table:
+        cfg.packages = [_package(p, i, src) for i, p in enumerate(_expect(table["packages"], list, "packages", src))]
+    else:
+        cfg.packages = detect_packages(root)
+    if "gates" in table:
+        cfg.gates = [_gate(g, i, src) for i, g in enumerate(_expect(table["gates"], list, "gates", src))]
+    return cfg
+
+
+def _package(item: Any, i: int, src: str) -> Package:
+    item = _expect(item, dict, f"packages[{i}]", src)
+    extra = set(item) - {"name", "manifest", "tag_prefix"}
+    if extra or "manifest" not in item:
+        raise IssueFlowError(f"{src}: packages[{i}] needs 'manifest' (and may have 'name', 'tag_prefix')")
+    manifest = _expect(item["manifest"], str, f"packages[{i}].manifest", src)
+    name = _expect(item.get("name", short_name(manifest)), str, f"packages[{i}].name", src)
+    prefix = _expect(item.get("tag_prefix", "v"), str, f"packages[{i}].tag_prefix", src)
+    return Package(name=name, manifest=manifest, tag_prefix=prefix)
+
+
+def _gate(item: Any, i: int, src: str) -> Gate:
+    item = _expect(item, dict, f"gates[{i}]", src)
+    fields = {"name", "command", "report", "format", "check", "required", "timeout"}
+    extra = set(item) - fields
+    if extra or "name" not in item:
+        raise IssueFlowError(f"{src}: gates[{i}] needs 'name' and may have {', '.join(sorted(fields - {'name'}))}")
+    gate = Gate(name=_expect(item["name"], str, f"gates[{i}].name", src))
+    for key in ("command", "report", "format", "check"):
+        if key in item:
+            setattr(gate, key, _expect(item[key], str, f"gates[{i}].{key}", src))
+    if "required" in item:
+        gate.required = _expect(item["required"], bool, f"gates[{i}].required", src)
+    if "timeout" in item:
+        gate.timeout = float(_expect(item["timeout"], (int, float), f"gates[{i}].timeout", src))
+    if gate.format not in (None, "junit", "jest-json", "eslint"):
+        raise IssueFlowError(f"{src}: gates[{i}].format must be junit, jest-json or eslint")
+    return gate
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def _npm_name(manifest: Path) -> str | None:
+    if manifest.name != "package.json":
+        return None
+    try:
+        data = json.loads(manifest.read_bytes())
+    except (OSError, ValueError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def short_name(manifest: str) -> str:
+    parts = Path(manifest).parts
+    return parts[-2] if len(parts) >= 2 else "root"
+
+
+def detect_packages(root: Path) -> list[Package]:
+    """Root ``package.json`` (tags ``v…``) plus ``packages/*/package.json`` (tags ``name-v…``)."""
+    found: list[Package] = []
+    if (root / "package.json").is_file():
+        npm = _npm_name(root / "package.json")
+        name = npm.rsplit("/", 1)[-1] if npm else "root"
+        found.append(Package(name=name, manifest="package.json", tag_prefix="v"))
+    pkgs = root / "packages"
+    if pkgs.is_dir():
+        for manifest in sorted(pkgs.glob("*/package.json")):
+            rel = manifest.relative_to(root).as_posix()
+            name = manifest.parent.name
+            found.append(Package(name=name, manifest=rel, tag_prefix=f"{name}-v"))
+    if not found and (root / "pyproject.toml").is_file():
+        found.append(Package(name="root", manifest="pyproject.toml", tag_prefix="v"))
+    return found
+
+
+_REMOTE = re.compile(r"github\.com[:/]+([\w.-]+)/([\w.-]+?)(?:\.git)?/?$")
+
+
+def git_remote_repository(root: Path) -> str | None:
+    """``owner/name`` of a GitHub ``origin`` remote, read from .git/config (no subprocess)."""
+    cfg = root / ".git" / "config"
+    try:
+        text = cfg.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    section = None
+    for line in text.splitlines():
+        s = line.strip()
+        if s.startswith("["):
+            section = s
+        elif section == '[remote "origin"]' and s.startswith("url"):
+            url = s.split("=", 1)[1].strip()
+            m = _REMOTE.search(url)
+            if m:
+                return f"{m.group(1)}/{m.group(2)}"
+    return None

@@ -1,0 +1,98 @@
+"""File helpers: byte-exact reads, atomic writes and a repository lock.
+
+Writes go to a temporary file in the same directory followed by ``os.replace`` so a
+reader (or a crash) only ever sees the old or the new file, never a mix. Several files
+that belong to one change are staged first and replaced together at the end, so a
+failure while preparing leaves every file untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from issue_flow.errors import IssueFlowError
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise IssueFlowError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise IssueFlowError(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise IssueFlowError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def decode_utf8(data: bytes, path: Path | str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IssueFlowError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+
+
+def _stage(path: Path, data: bytes) -> str:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (old or new, never a mix)."""
+    atomic_write_many([(Path(path), data)])
+
+
+def atomic_write_many(items: list[tuple[Path, bytes]]) -> None:
+    """Stage every file first, then replace them one after another.
+
+    If staging any file fails, nothing is replaced.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in items:
+            staged.append((_stage(path, data), Path(path)))
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
+    for tmp, path in staged:
+        os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def repo_lock(root: Path) -> Iterator[None]:
+    """Serialise writers on one repository (processes, not only threads).
+
+    Two ``issue-flow check`` runs on the same folder at once must both land: each takes
+    this lock before reading the files it will change.
+    """
+    import fcntl
+
+    lock_dir = Path(root) / ".git"
+    lock_path = (lock_dir if lock_dir.is_dir() else Path(root)) / ".issue-flow.lock"
+    with open(lock_path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

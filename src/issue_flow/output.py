@@ -1,0 +1,47 @@
+"""Output shared by the commands: JSON, plans, GitHub Actions summaries."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from issue_flow.plan import Plan
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def run_plan(plan: Plan, *, dry_run: bool, root: Path, quiet: bool = False) -> list[Any]:
+    """Print the plan under --dry-run, else apply it. Returns the calls' results."""
+    for note in plan.notes:
+        click.echo(note)
+    if dry_run:
+        click.echo(plan.render(root))
+        return []
+    results = plan.apply()
+    if not quiet:
+        for w in plan.writes:
+            click.echo(f"{'created' if w.old is None else 'updated'} {os.path.relpath(w.path, root)}")
+    return results
+
+
+def actions_summary(markdown: str) -> None:
+    """Append to $GITHUB_STEP_SUMMARY when running in GitHub Actions."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(markdown.rstrip("\n") + "\n")
+
+
+def actions_output(**values: str) -> None:
+    """Append ``key=value`` lines to $GITHUB_OUTPUT when running in GitHub Actions."""
+    path = os.environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as fh:
+            for key, value in values.items():
+                fh.write(f"{key}={value}\n")
