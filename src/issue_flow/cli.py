@@ -67,7 +67,13 @@ class App:
             start = Path(self._root_opt) if self._root_opt else None
             if start is not None and not start.is_dir():
                 raise IssueFlowError(f"--root {self._root_opt}: not a directory")
-            self._config = load_config(find_root(start))
+            try:
+                root = find_root(start)
+            except IssueFlowError:
+                if start is None:
+                    raise
+                root = start.resolve()  # an explicit --root needs no marker
+            self._config = load_config(root)
         return self._config
 
 

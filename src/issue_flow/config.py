@@ -9,7 +9,6 @@ parser (fast); ``init`` writes with tomlkit so a user's comments survive.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -229,6 +228,8 @@ def _gate(item: Any, i: int, src: str) -> Gate:
 def _npm_name(manifest: Path) -> str | None:
     if manifest.name != "package.json":
         return None
+    import json
+
     try:
         data = json.loads(manifest.read_bytes())
     except (OSError, ValueError):

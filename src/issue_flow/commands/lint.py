@@ -1,0 +1,194 @@
+"""``issue-flow lint [N] [--json]``: report problems without changing anything.
+
+Problems: drift between a criterion and its status row, criteria and status rows that
+cannot be paired, relative links whose target does not exist (in every Markdown file
+under the docs folder), title/GitHub header lines whose number disagrees with the folder,
+and a parent whose README does not link back to the child.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import click
+
+from issue_flow.errors import CheckFailed, IssueFlowError
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _problem(cfg, path: Path, line: int | None, kind: str, message: str) -> dict:
+    return {
+        "path": path.relative_to(cfg.root).as_posix() if path.is_absolute() else str(path),
+        "line": line,
+        "kind": kind,
+        "message": message,
+    }
+
+
+_md = None
+
+
+def _parser():
+    global _md
+    if _md is None:
+        from markdown_it import MarkdownIt
+
+        _md = MarkdownIt("commonmark")
+    return _md
+
+
+_REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")
+_TEXTUAL = ("text", "item", "table", "heading", "quote")
+
+
+def links(text: str) -> list[tuple[int, str]]:
+    """(line number, href) of every link, image and link reference definition.
+
+    The line scanner skips code fences, indented code and HTML comments; markdown-it-py's
+    inline parser then reads each remaining line that may hold a link, so code spans and
+    escaped brackets are not taken for links. Parsing only those lines keeps ``lint``
+    fast on large trees.
+    """
+    from issue_flow.markdown.document import split_lines
+    from issue_flow.markdown.scan import scan
+
+    lines = split_lines(text)
+    kinds = scan(lines).kinds
+    md = _parser()
+    out: list[tuple[int, str]] = []
+    for i, line in enumerate(lines):
+        if kinds[i] not in _TEXTUAL:
+            continue
+        if "](" in line:
+            for tok in md.parseInline(line.rstrip("\r\n"))[0].children or []:
+                href = tok.attrGet("href") if tok.type == "link_open" else tok.attrGet("src") if tok.type == "image" else None
+                if href:
+                    out.append((i + 1, unquote(str(href))))
+        elif kinds[i] == "text" and "]:" in line:
+            m = _REFDEF.match(line)
+            if m:
+                out.append((i + 1, unquote(m.group(1))))
+    return out
+
+
+def dead_links(cfg, path: Path, text: str) -> list[dict]:
+    found = []
+    for line, href in links(text):
+        if _SCHEME.match(href) or href.startswith(("#", "//")):
+            continue
+        target = href.split("#", 1)[0].split("?", 1)[0]
+        if not target:
+            continue
+        base = cfg.root if target.startswith("/") else path.parent
+        resolved = Path(os.path.normpath(base / target.lstrip("/")))
+        if not resolved.exists():
+            found.append(_problem(cfg, path, line, "dead-link", f"link target does not exist: {href}"))
+    return found
+
+
+def folder_problems(cfg, folder, disc) -> list[dict]:
+    from issue_flow.issues import GITHUB_KEYS, IssueFolder
+
+    out = []
+    readme = folder.readme
+    rpath = folder.path / "README.md"
+    for d in folder.drift():
+        kind = "unpaired" if "do not pair" in d else "drift"
+        line = folder.status_table.header_line + 1 if folder.status_table else None
+        out.append(_problem(cfg, rpath, line, kind, d))
+    # Title and GitHub header lines must name this folder's issue.
+    title = readme.title
+    if title is not None and folder.kind == "issue":
+        m = re.search(r"#(\d+)", title.text)
+        if m and int(m.group(1)) != folder.number:
+            out.append(_problem(cfg, rpath, title.line + 1, "header", f"title names #{m.group(1)}, folder is #{folder.number}"))
+    for name, doc in (("README.md", readme), ("TRACKING.md", folder.tracking)):
+        if doc is None:
+            continue
+        h = folder.header(GITHUB_KEYS, doc)
+        if h is None:
+            continue
+        if h.number is not None and h.number != folder.number:
+            out.append(
+                _problem(cfg, folder.path / name, h.line + 1, "header", f"GitHub line names #{h.number}, folder is #{folder.number}")
+            )
+        url = h.url
+        if url and cfg.repository:
+            m = re.search(r"github\.com/([\w.-]+/[\w.-]+)/issues/", url)
+            if m and m.group(1).lower() != cfg.repository.lower():
+                out.append(
+                    _problem(cfg, folder.path / name, h.line + 1, "header", f"GitHub line links {m.group(1)}, repository is {cfg.repository}")
+                )
+    # The parent should link back to this child.
+    parent = folder.parent
+    if parent is not None and parent != folder.number and parent in disc.folders:
+        pf = IssueFolder(cfg, disc.folders[parent])
+        try:
+            ptext = pf.readme.text
+        except IssueFlowError:
+            ptext = ""
+        if not re.search(rf"(#|ISSUE-){folder.number}(?!\d)", ptext):
+            out.append(
+                _problem(cfg, pf.path / "README.md", None, "backlink", f"parent #{parent} does not link back to #{folder.number}")
+            )
+    return out
+
+
+def collect(cfg, number: int | None) -> dict:
+    from issue_flow import fsutil
+    from issue_flow.issues import IssueFolder, discover, load_issue
+
+    disc = discover(cfg)
+    problems: list[dict] = []
+    if number is not None:
+        folders = [load_issue(cfg, number, disc)]
+        files = sorted(folders[0].path.rglob("*.md"))
+    else:
+        folders = [IssueFolder(cfg, ref) for ref in disc.folders.values()]
+        files = sorted(cfg.docs_dir.rglob("*.md"))
+    for f in sorted(folders, key=lambda f: f.number):
+        try:
+            problems += folder_problems(cfg, f, disc)
+        except IssueFlowError as exc:
+            if number is not None:
+                raise
+            problems.append(_problem(cfg, f.path, None, "unreadable", exc.message))
+    for path in files:
+        try:
+            text = fsutil.decode_utf8(fsutil.read_bytes(path), path.relative_to(cfg.root))
+        except IssueFlowError as exc:
+            if number is not None:
+                raise
+            problems.append(_problem(cfg, path, None, "unreadable", exc.message))
+            continue
+        problems += dead_links(cfg, path, text)
+    return {"problems": problems, "files": len(files), "folders": len(folders)}
+
+
+@click.command()
+@click.argument("number", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.pass_obj
+def command(app, number: str | None, as_json: bool) -> None:
+    """Report drift, dead relative links and header mismatches (changes nothing).
+
+    Exit 0 when clean, 1 when problems were found.
+    """
+    from issue_flow.issues import parse_number
+    from issue_flow.output import emit_json
+
+    n = parse_number(number) if number is not None else None
+    data = collect(app.config, n)
+    if as_json:
+        emit_json(data)
+    else:
+        for p in data["problems"]:
+            where = p["path"] + (f":{p['line']}" if p["line"] else "")
+            click.echo(f"{where}: {p['kind']}: {p['message']}")
+        click.echo(f"{len(data['problems'])} problem(s) in {data['files']} file(s), {data['folders']} folder(s)")
+    if data["problems"]:
+        raise CheckFailed(f"lint found {len(data['problems'])} problem(s)")

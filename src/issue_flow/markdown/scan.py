@@ -1,0 +1,382 @@
+"""A fence-aware line scanner for the Markdown structure issue-flow needs.
+
+A full markdown-it-py parse of every corpus file takes most of a second, which would make
+``issue-flow status`` slow. Issue documents need only a few block facts per line: is it
+inside a code fence, an HTML comment or an indented code block; is it a heading, a table
+line or a list item (and is that item a task). This scanner classifies lines in one pass
+following the CommonMark/GFM block rules that matter for those facts. A differential test
+(tests/test_scan_differential.py) checks it against markdown-it-py on every corpus file.
+
+The scanner never changes text: it reports line numbers; edits are made by
+:mod:`issue_flow.markdown.document`, one line at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Line kinds
+BLANK = "blank"
+FENCE = "fence"  # a fence delimiter or a line inside fenced code
+CODE = "code"  # indented code block
+HTML = "html"  # inside an HTML comment block
+HEADING = "heading"
+TABLE = "table"  # header, delimiter or body row of a GFM table
+ITEM = "item"  # first line of a list item
+QUOTE = "quote"  # blockquote line (left alone)
+HR = "hr"
+TEXT = "text"  # paragraph text or list-item continuation
+
+_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})(.*)$")
+_HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ITEM = re.compile(r"([-*+]|\d{1,9}[.)])([ \t]+|$)")
+_TASK = re.compile(r"\[([ xX])\][ \t]+\S")
+_HR = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_DELIM_CELL = re.compile(r":?-+:?$")
+_HTML_BLOCK_START_SRC = (
+    r"<(?:script|pre|style|textarea)(?:\s|>|$)|<!--|<\?|<![A-Za-z]|<!\[CDATA\[|"
+    r"</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
+    r"details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|"
+    r"head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|"
+    r"option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)"
+    r"(?:\s|/?>|$)"
+)
+_html_rx: re.Pattern[str] | None = None
+
+
+def _html_block_start(body: str) -> bool:
+    """Does ``body`` (starting with '<') open an HTML block of kinds 1-6? Compiled lazily."""
+    global _html_rx
+    if _html_rx is None:
+        _html_rx = re.compile(_HTML_BLOCK_START_SRC, re.IGNORECASE)
+    return _html_rx.match(body) is not None
+
+
+@dataclass
+class ItemInfo:
+    """A list item's first line."""
+
+    line: int
+    indent: int  # columns before the marker
+    marker: str  # '-', '*', '+', '1.', '1)'
+    content_col: int  # column where the item's content starts
+    task_col: int | None  # character offset of '[' when the item is a task, else None
+    depth: int  # nesting depth, 0 for a top-level item
+
+
+@dataclass
+class TableInfo:
+    header: int  # line index of the header row
+    delimiter: int
+    body: list[int] = field(default_factory=list)
+    indent: int = 0
+
+
+@dataclass
+class HeadingInfo:
+    line: int
+    level: int
+    text: str
+
+
+@dataclass
+class Scan:
+    kinds: list[str]
+    items: list[ItemInfo]
+    tables: list[TableInfo]
+    headings: list[HeadingInfo]
+
+    @property
+    def tasks(self) -> list[ItemInfo]:
+        return [i for i in self.items if i.task_col is not None]
+
+
+def _indent(text: str) -> tuple[int, int]:
+    """(columns, characters) of leading whitespace, tabs to the next multiple of 4."""
+    col = 0
+    n = 0
+    for ch in text:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            break
+        n += 1
+    return col, n
+
+
+def split_cells(text: str) -> list[tuple[int, int]]:
+    """Spans (start, end) of a table row's cells, split on unescaped pipes.
+
+    Leading and trailing pipes (and the whitespace outside them) are not cells, as in GFM.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    escaped = False
+    for pos, ch in enumerate(text):
+        if ch == "|" and not escaped:
+            spans.append((start, pos))
+            start = pos + 1
+        escaped = ch == "\\" and not escaped
+    spans.append((start, len(text)))
+    if spans and not text[spans[0][0] : spans[0][1]].strip():
+        spans.pop(0)
+    if spans and not text[spans[-1][0] : spans[-1][1]].strip():
+        spans.pop()
+    return spans
+
+
+def _delimiter_cells(text: str) -> int | None:
+    """Number of columns of a GFM delimiter row, or None if ``text`` is not one."""
+    s = text.strip()
+    if not s or s[0] not in "|-:":
+        return None
+    if len(s) > 1 and s[0] == "-" and s[1] in " \t":
+        return None
+    if any(ch not in "|-: \t" for ch in s):
+        return None
+    parts = text.strip().split("|")
+    count = 0
+    for i, part in enumerate(parts):
+        t = part.strip()
+        if not t:
+            if i == 0 or i == len(parts) - 1:
+                continue
+            return None
+        if not _DELIM_CELL.match(t):
+            return None
+        count += 1
+    return count
+
+
+def _header_cells(text: str) -> int:
+    s = text.strip()
+    if "|" not in s:
+        return 0
+    return len(split_cells(s)) if s.strip("|").strip() or s.count("|") > 1 else 0
+
+
+def scan(lines: list[str]) -> Scan:
+    """Classify each line (``lines`` may carry their line endings)."""
+    texts = [ln.rstrip("\r\n") for ln in lines]
+    n = len(texts)
+    kinds = [TEXT] * n
+    items: list[ItemInfo] = []
+    tables: list[TableInfo] = []
+    headings: list[HeadingInfo] = []
+
+    fence: tuple[str, int, int] | None = None  # char, length, indent of the opener
+    html_end: str | None = None  # what ends the current HTML block ('-->' or '' for blank line)
+    table: TableInfo | None = None
+    stack: list[int] = []  # content columns of the open list items
+    prev_blank = True
+    para = False  # a paragraph is open (indented code cannot interrupt it)
+    quote = False  # the open paragraph is a blockquote's (lazy lines continue it)
+
+    i = 0
+    while i < n:
+        text = texts[i]
+        col, nch = _indent(text)
+        body = text[nch:]
+        blank = not body.strip()
+
+        if fence is not None:
+            if stack and not blank and col < stack[-1] and fence[2] >= stack[-1]:
+                # the list item that held the fence ended: the fence closes with it
+                fence = None
+                continue
+            kinds[i] = FENCE
+            m = _FENCE_OPEN.match(body) if col - fence[2] < 4 or col < 4 else None
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= fence[1] and not m.group(2).strip():
+                fence = None
+            i += 1
+            continue
+
+        if html_end is not None:
+            if html_end == "" and blank:
+                html_end = None
+                kinds[i] = BLANK
+                prev_blank = True
+                i += 1
+                continue
+            kinds[i] = HTML
+            if html_end and html_end in text:
+                html_end = None
+            i += 1
+            continue
+
+        if blank:
+            kinds[i] = BLANK
+            prev_blank = True
+            para = False
+            quote = False
+            table = None
+            i += 1
+            continue
+
+        was_quote, quote = quote, False
+        # Leave open list items whose content column this line does not reach.
+        base = 0
+        if stack:
+            # Only paragraph text may continue an item lazily (less indented); any other
+            # block that starts left of the item's content column ends the item.
+            if prev_blank or not para or _starts_block(body):
+                while stack and col < stack[-1]:
+                    stack.pop()
+            base = stack[-1] if stack else 0
+        rel = col - base
+
+        # Table body rows continue until a blank line or another block starts.
+        if table is not None:
+            if rel < 4 and not _starts_block(body) and not _ITEM.match(body):
+                kinds[i] = TABLE
+                table.body.append(i)
+                i += 1
+                prev_blank = False
+                continue
+            table = None
+
+        if rel >= 4 and not para:
+            kinds[i] = CODE
+            prev_blank = False
+            i += 1
+            continue
+
+        m = _FENCE_OPEN.match(body)
+        if m and rel < 4 and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            fence = (m.group(1)[0], len(m.group(1)), col)
+            kinds[i] = FENCE
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        if body.startswith(">") and rel < 4:
+            kinds[i] = QUOTE
+            para = bool(body.lstrip(">").strip())  # lazy lines may continue its paragraph
+            quote = True
+            prev_blank = False
+            i += 1
+            continue
+
+        if rel < 4 and body.startswith("<") and _html_block_start(body):
+            # HTML block types 1-6 (7, a lone tag, cannot interrupt a paragraph: keep simple)
+            kinds[i] = HTML
+            if body.startswith("<!--"):
+                if "-->" not in body[4:]:
+                    html_end = "-->"
+            elif re.match(r"<(?:script|pre|style|textarea)", body, re.I):
+                if not re.search(r"</(?:script|pre|style|textarea)>", body, re.I):
+                    html_end = "</"
+            elif body.startswith("<?"):
+                html_end = None if "?>" in body else "?>"
+            elif body.startswith("<![CDATA["):
+                html_end = None if "]]>" in body else "]]>"
+            elif body.startswith("<!"):
+                html_end = None if ">" in body else ">"
+            else:
+                html_end = ""
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        hm = _HEADING.match(body) if rel < 4 else None
+        if hm and body.startswith("#"):
+            kinds[i] = HEADING
+            headings.append(HeadingInfo(i, len(hm.group(1)), (hm.group(2) or "").strip()))
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        if rel < 4 and _HR.match(body):
+            kinds[i] = HR
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        # An item is measured against the innermost container its marker sits in.
+        outer = max((c for c in stack if c <= col), default=0)
+        im = _ITEM.match(body) if col - outer < 4 else None
+        if im and not (para and not stack and not was_quote and _cannot_interrupt(im, body)):
+            marker = im.group(1)
+            after = body[im.end(1) :]
+            pad_col, pad_n = _indent(after)
+            rest = after[pad_n:]
+            if not rest.strip():
+                content_col = col + len(marker) + 1
+            elif pad_col > 4:
+                content_col = col + len(marker) + 1
+            else:
+                content_col = col + len(marker) + pad_col
+            # a sibling or a shallower item closes deeper ones
+            while stack and col < stack[-1]:
+                stack.pop()
+            depth = len(stack)
+            task_col = None
+            if 1 <= pad_col <= 4 and _TASK.match(rest):
+                task_col = nch + len(marker) + pad_n
+            items.append(ItemInfo(i, col, marker, content_col, task_col, depth))
+            stack.append(content_col)
+            quote = False
+            kinds[i] = ITEM
+            para = bool(rest.strip())
+            prev_blank = False
+            i += 1
+            continue
+
+        # Table: this line is a header row when the next line is a matching delimiter row.
+        if i + 1 < n and 0 <= rel < 4 and not was_quote and "|" in body:
+            dcount = _delimiter_cells(texts[i + 1])
+            if dcount is not None and dcount == _header_cells(body):
+                ncol, _ = _indent(texts[i + 1])
+                if 0 <= ncol - base < 4:
+                    table = TableInfo(header=i, delimiter=i + 1, indent=col)
+                    tables.append(table)
+                    kinds[i] = kinds[i + 1] = TABLE
+                    para = False
+                    prev_blank = False
+                    i += 2
+                    continue
+
+        # Setext heading underline after a paragraph line.
+        if para and rel < 4 and re.fullmatch(r"=+[ \t]*|-+[ \t]*", body):
+            kinds[i] = HEADING
+            prev_blank = False
+            para = False
+            i += 1
+            continue
+
+        kinds[i] = TEXT
+        para = True
+        quote = was_quote
+        prev_blank = False
+        i += 1
+
+    return Scan(kinds, items, tables, headings)
+
+
+def _starts_block(body: str) -> bool:
+    """Would this line start a block that ends a table (GFM terminators)?"""
+    if body.startswith(">") or body.startswith("#") and _HEADING.match(body):
+        return True
+    if _FENCE_OPEN.match(body) or _HR.match(body):
+        return True
+    if body.startswith("<") and _html_block_start(body):
+        return True
+    return False
+
+
+def _cannot_interrupt(m: re.Match[str], body: str) -> bool:
+    """A list item may interrupt a paragraph only if non-empty and (if ordered) starting at 1."""
+    marker = m.group(1)
+    rest = body[m.end(1) :].strip()
+    if not rest:
+        return True
+    if marker[0].isdigit() and int(marker[:-1]) != 1:
+        return True
+    return False

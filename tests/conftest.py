@@ -1,0 +1,109 @@
+"""Shared fixtures: the real-world corpus (beside the project) and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dg_react_agent"
+
+
+def _require_corpus() -> Path:
+    if CORPUS.is_dir():
+        return CORPUS
+    if os.environ.get("CI") or os.environ.get("ISSUE_FLOW_REQUIRE_CORPUS"):
+        pytest.fail(f"corpus missing at {CORPUS}: CI must run the corpus tests")
+    pytest.skip("corpus not present beside the project (../shared/corpus); it runs in CI")
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The read-only corpus tree (never written to)."""
+    return _require_corpus()
+
+
+def copy_tree(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst)
+    for p in [dst, *dst.rglob("*")]:
+        p.chmod(p.stat().st_mode | stat.S_IWUSR)
+    return dst
+
+
+@pytest.fixture
+def corpus_copy(corpus, tmp_path) -> Path:
+    """A writable copy of the corpus with a git repository, as a user's checkout."""
+    root = copy_tree(corpus, tmp_path / "repo")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "corpus")
+    return root
+
+
+def git(root: Path, *args: str) -> str:
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file's bytes under root (but .git), to assert a tree is unchanged."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+class Result:
+    def __init__(self, code: int, out: str, err: str):
+        self.code, self.out, self.err = code, out, err
+
+    def __repr__(self) -> str:
+        return f"Result(code={self.code}, out={self.out!r}, err={self.err!r})"
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> Result:
+    """Run ``issue-flow`` in-process (through ``cli.main``, as the console script does)."""
+    from click.testing import CliRunner
+
+    from issue_flow.cli import main
+
+    runner = CliRunner()
+    old = os.getcwd()
+    code = 0
+    with runner.isolation(env=env) as streams:
+        try:
+            if cwd is not None:
+                os.chdir(cwd)
+            main(list(args))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        finally:
+            os.chdir(old)
+        out = streams[0].getvalue().decode("utf-8", "replace")
+        err = streams[1].getvalue().decode("utf-8", "replace") if streams[1] is not None else ""
+    return Result(code, out, err)
+
+
+def run_process(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60) -> Result:
+    """Run ``python -m issue_flow`` in a real process (for tracebacks, locks, signals)."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    p = subprocess.run(
+        [sys.executable, "-m", "issue_flow", *args], cwd=cwd, capture_output=True, text=True, env=full_env, timeout=timeout
+    )
+    return Result(p.returncode, p.stdout, p.stderr)
+
+
+def assert_one_line_error(res: Result, code: int = 2) -> None:
+    assert res.code == code, res
+    assert "Traceback" not in res.err + res.out, res
+    lines = [ln for ln in res.err.splitlines() if ln.strip()]
+    assert len(lines) == 1, res
+    assert lines[0].startswith("issue-flow: error: "), res
