@@ -120,10 +120,11 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.message, exc.exit_code)
     except click.exceptions.Abort:
         _fail("aborted", 2)
+    except click.UsageError as exc:
+        hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        _fail(exc.format_message() + hint, 2)
     except click.ClickException as exc:
-        # Usage errors: click's own message (with the usage line), exit 2.
-        exc.show()
-        sys.exit(2 if exc.exit_code not in (0, 1) else exc.exit_code or 2)
+        _fail(exc.format_message(), 2)
     except KeyboardInterrupt:
         _fail("interrupted", 2)
     except Exception as exc:  # pragma: no cover - last resort, never a traceback

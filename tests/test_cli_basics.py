@@ -1,0 +1,181 @@
+"""Entry point, configuration, init and the one-line error contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import assert_one_line_error, git, run_cli, run_process, snapshot
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    root = tmp_path / "repo"
+    issue = root / "docs" / "issues" / "ISSUE-7"
+    issue.mkdir(parents=True)
+    (issue / "README.md").write_text(
+        "# Issue #7: demo\n\n**GitHub:** [#7](https://github.com/acme/widget/issues/7)\n\n"
+        "## Acceptance criteria\n\n- [x] **One** – first\n- [ ] **Two** – second\n\n"
+        "## Status\n\n| Criterion | Status |\n|---|---|\n| One | ✅ |\n| Two | ⬜ |\n",
+        encoding="utf-8",
+    )
+    (root / "package.json").write_text('{\n  "name": "@acme/widget",\n  "version": "1.2.3"\n}\n')
+    (root / "packages" / "server").mkdir(parents=True)
+    (root / "packages" / "server" / "package.json").write_text('{"name": "server", "version": "0.1.0"}\n')
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+def test_help_and_version():
+    res = run_cli("--help")
+    assert res.code == 0 and "status" in res.out and "release" in res.out
+    assert run_cli("--version").out.strip().startswith("issue-flow, version ")
+    for cmd in ("init", "status", "lint", "check", "new", "gate", "release", "sync", "close", "ci"):
+        r = run_cli(cmd, "--help")
+        assert r.code == 0 and "Usage:" in r.out, (cmd, r)
+
+
+def test_help_does_not_import_heavy_modules():
+    code = (
+        "import sys\nfrom issue_flow.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('github', 'markdown_it', 'jinja2', 'tomlkit', 'semver', 'defusedxml') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "HEAVY []" in out
+
+
+def test_status_does_not_import_pygithub(repo):
+    code = (
+        "import sys\nfrom issue_flow.cli import main\n"
+        "try:\n    main(['status'])\nexcept SystemExit:\n    pass\n"
+        "print('GITHUB', 'github' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo).stdout
+    assert "GITHUB False" in out
+
+
+def test_unknown_command_and_bad_option_exit_2(repo):
+    assert run_cli("frobnicate", cwd=repo).code == 2
+    assert run_cli("status", "--nope", cwd=repo).code == 2
+
+
+def test_status_in_a_plain_repo(repo):
+    res = run_cli("status", "--json", cwd=repo)
+    assert res.code == 0, res
+    (issue,) = json.loads(res.out)["issues"]
+    assert issue["criteria"] == {"done": 1, "total": 2} and issue["pairing"] == "label"
+
+
+def test_root_is_found_from_a_subdirectory(repo):
+    res = run_cli("status", "7", cwd=repo / "docs" / "issues")
+    assert res.code == 0 and "#7" in res.out
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-3", "../x", "7/../8", "1e3", ""])
+def test_bad_issue_numbers(repo, bad):
+    before = snapshot(repo)
+    assert_one_line_error(run_cli("status", bad, cwd=repo))
+    assert snapshot(repo) == before
+
+
+def test_malformed_config_is_one_line_exit_2(repo):
+    (repo / ".issue-flow.toml").write_text("docs = [unclosed\n")
+    res = run_cli("status", cwd=repo)
+    assert_one_line_error(res)
+    assert ".issue-flow.toml" in res.err and "malformed TOML" in res.err
+
+
+@pytest.mark.parametrize(
+    "text,needle",
+    [
+        ("docs = 3\n", "'docs' must be a str"),
+        ("surprise = 1\n", "unknown key"),
+        ('repository = "not a repo"\n', "owner/name"),
+        ("[[packages]]\nname = 'x'\n", "needs 'manifest'"),
+        ("[[gates]]\nname = 'x'\nformat = 'xml'\n", "format must be"),
+        ("docs = 'nowhere'\n", "docs folder not found"),
+    ],
+)
+def test_invalid_config_values(repo, text, needle):
+    (repo / ".issue-flow.toml").write_text(text)
+    res = run_cli("status", cwd=repo)
+    assert_one_line_error(res)
+    assert needle in res.err
+
+
+def test_pyproject_section_is_read(repo):
+    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n\n[tool.issue-flow]\ndocs = "notes"\n')
+    (repo / "docs").rename(repo / "notes")
+    res = run_cli("status", "7", cwd=repo)
+    assert res.code == 0, res
+
+
+def test_environment_defaults_for_repository_and_api(repo, monkeypatch):
+    from issue_flow.config import load_config
+
+    monkeypatch.setenv("GITHUB_REPOSITORY", "env/repo")
+    monkeypatch.setenv("GITHUB_API_URL", "http://127.0.0.1:9/api/v3/")
+    cfg = load_config(repo)
+    assert cfg.repository == "env/repo" and cfg.api_url == "http://127.0.0.1:9/api/v3"
+    (repo / ".issue-flow.toml").write_text('repository = "cfg/repo"\napi_url = "https://ghe.example/api/v3"\n')
+    cfg = load_config(repo)
+    assert cfg.repository == "cfg/repo" and cfg.api_url == "https://ghe.example/api/v3"
+
+
+def test_repository_from_origin_remote(repo, monkeypatch):
+    from issue_flow.config import load_config
+
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    git(repo, "remote", "add", "origin", "git@github.com:acme/widget.git")
+    assert load_config(repo).repository == "acme/widget"
+
+
+def test_init_detects_packages_and_keeps_comments(repo, monkeypatch):
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    res = run_cli("init", "--dry-run", cwd=repo)
+    assert res.code == 0 and not (repo / ".issue-flow.toml").exists()
+    assert "create .issue-flow.toml" in res.out
+    res = run_cli("init", cwd=repo)
+    assert res.code == 0, res
+    text = (repo / ".issue-flow.toml").read_text()
+    assert 'manifest = "package.json"' in text and 'manifest = "packages/server/package.json"' in text
+    assert 'tag_prefix = "server-v"' in text and 'name = "test:mock"' in text
+    edited = text.replace('docs = "docs/issues"', '# where the folders live\ndocs = "docs/issues"  # keep me')
+    edited = edited.replace('default_branch = "main"\n', "")
+    (repo / ".issue-flow.toml").write_text(edited)
+    res = run_cli("init", cwd=repo)
+    assert res.code == 0, res
+    again = (repo / ".issue-flow.toml").read_text()
+    assert "# where the folders live\n" in again and "# keep me" in again
+    assert 'default_branch = "main"' in again
+    assert run_cli("init", cwd=repo).out.strip().endswith("up to date")
+    assert run_cli("status", cwd=repo).code == 0
+
+
+def test_init_into_pyproject_keeps_the_rest(repo):
+    original = '[project]\nname = "x"  # the name\nversion = "1.0.0"\n'
+    (repo / "pyproject.toml").write_text(original)
+    res = run_cli("init", "--pyproject", cwd=repo)
+    assert res.code == 0, res
+    text = (repo / "pyproject.toml").read_text()
+    assert text.startswith(original) and "[tool.issue-flow]" in text
+
+
+def test_no_traceback_in_a_real_process(repo):
+    (repo / ".issue-flow.toml").write_text("docs = [\n")
+    res = run_process("status", cwd=repo)
+    assert_one_line_error(res)
+
+
+def test_not_utf8_readme_is_one_line_error(repo):
+    (repo / "docs" / "issues" / "ISSUE-7" / "README.md").write_bytes(b"# Issue #7: \xff\xfe bad\n")
+    res = run_cli("status", "7", cwd=repo)
+    assert_one_line_error(res)
+    assert "not UTF-8" in res.err
+    res = run_cli("status", cwd=repo)
+    assert res.code == 0 and "not UTF-8" in res.out

@@ -1,0 +1,171 @@
+"""The real corpus: byte-exact round trips, one-line toggles, and the figures of #459/#462."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from conftest import assert_one_line_error, run_cli, snapshot
+
+from issue_flow.markdown.document import Document
+
+
+def _docs(corpus: Path) -> list[Path]:
+    files = sorted(p for p in (corpus / "docs").rglob("*") if p.is_file())
+    assert len(files) > 200
+    return files
+
+
+def test_every_docs_file_round_trips_byte_identical(corpus):
+    for path in _docs(corpus):
+        raw = path.read_bytes()
+        try:
+            doc = Document.from_bytes(raw, path)
+        except Exception:
+            assert not path.suffix == ".md", path
+            continue
+        assert doc.to_bytes() == raw, path
+
+
+def _diff_lines(a: bytes, b: bytes) -> list[int]:
+    la, lb = a.split(b"\n"), b.split(b"\n")
+    assert len(la) == len(lb)
+    return [i for i, (x, y) in enumerate(zip(la, lb)) if x != y]
+
+
+def test_toggling_any_task_or_marker_changes_exactly_one_line(corpus):
+    toggled_tasks = toggled_rows = 0
+    for path in _docs(corpus):
+        if path.suffix != ".md":
+            continue
+        raw = path.read_bytes()
+        base = Document.from_bytes(raw, path)
+        for k in range(len(base.tasks)):
+            doc = Document.from_bytes(raw, path)
+            task = doc.tasks[k]
+            doc.set_task(task, not task.checked)
+            changed = _diff_lines(raw, doc.to_bytes())
+            assert changed == [task.line], (path, task.line)
+            toggled_tasks += 1
+        for t_no, table in enumerate(base.status_tables):
+            for r_no, row in enumerate(table.rows):
+                if not row.ok:
+                    continue
+                doc = Document.from_bytes(raw, path)
+                t = doc.status_tables[t_no]
+                r = t.rows[r_no]
+                state = t.status(r).done
+                doc.set_status(t, r, not bool(state))
+                changed = _diff_lines(raw, doc.to_bytes())
+                assert changed == [r.line], (path, r.line)
+                # the evidence text survives the marker change
+                ev_before = t.status(row).evidence if state is not None else None
+                if ev_before:
+                    assert ev_before in doc.line_text(r.line)
+                toggled_rows += 1
+    assert toggled_tasks > 1000 and toggled_rows > 250
+
+
+def test_rows_with_wrong_cell_count_are_reported_not_editable(corpus):
+    bad = 0
+    for path in _docs(corpus):
+        if path.suffix == ".md":
+            doc = Document.load(path)
+            for t in doc.tables:
+                for r in t.rows:
+                    if not r.ok:
+                        bad += 1
+                        assert t.status(r).marker is None  # never read, never written
+    assert bad >= 10  # the unescaped '|' inside regexes of the corpus
+
+
+def test_status_459_pairs_six_criteria_by_label(corpus):
+    res = run_cli("-C", str(corpus), "status", "459", "--json")
+    assert res.code == 0, res
+    (issue,) = json.loads(res.out)["issues"]
+    assert issue["criteria"] == {"done": 5, "total": 6}
+    assert issue["pairing"] == "label" and issue["status_rows"] == 6
+    assert issue["phases"] == {"done": 3, "total": 5}
+    assert 462 in issue["children"]
+    assert issue["drift"] == []
+
+
+def test_status_462_pairs_seven_criteria_by_position(corpus):
+    res = run_cli("-C", str(corpus), "status", "462", "--json")
+    assert res.code == 0, res
+    (issue,) = json.loads(res.out)["issues"]
+    assert issue["criteria"] == {"done": 4, "total": 7}
+    assert issue["pairing"] == "position" and issue["status_rows"] == 7
+    assert issue["parent"] == 459
+
+
+def test_status_of_whole_tree_lists_and_skips_odd_names(corpus):
+    res = run_cli("-C", str(corpus), "status", "--json")
+    assert res.code == 0, res
+    data = json.loads(res.out)
+    numbers = {i["number"] for i in data["issues"]}
+    assert {459, 462, 554, 555, 546} <= numbers
+    skipped = {s["path"]: s["reason"] for s in data["skipped"]}
+    assert "several issues" in skipped["docs/issues/ISSUE-512-515"]
+    assert any(p.endswith("ISSUE-318.md") for p in skipped)
+    text = run_cli("-C", str(corpus), "status")
+    assert text.code == 0 and "#462" in text.out and "ISSUE-512-515" in text.out
+
+
+def _naive_dead_links(corpus: Path) -> set[tuple[str, int]]:
+    """An independent finder: regex over lines outside fences and code spans."""
+    found = set()
+    for p in sorted((corpus / "docs" / "issues").rglob("*.md")):
+        fence = False
+        for i, line in enumerate(p.read_text(encoding="utf-8").split("\n")):
+            if re.match(r"\s*(```|~~~)", line):
+                fence = not fence
+                continue
+            if fence:
+                continue
+            for m in re.finditer(r"\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)", re.sub(r"`[^`]*`", "", line)):
+                href = unquote(m.group(1).strip("<>"))
+                if re.match(r"[a-z]+:", href) or href.startswith("#"):
+                    continue
+                target = href.split("#")[0]
+                base = corpus if target.startswith("/") else p.parent
+                if target and not os.path.exists(os.path.normpath(os.path.join(base, target.lstrip("/")))):
+                    found.add((p.relative_to(corpus).as_posix(), i + 1))
+    return found
+
+
+def test_lint_over_corpus_reports_every_dead_relative_link(corpus):
+    before = snapshot(corpus / "docs")
+    res = run_cli("-C", str(corpus), "lint", "--json")
+    assert res.code == 1, res
+    assert "Traceback" not in res.err
+    problems = json.loads(res.out)["problems"]
+    dead = {(p["path"], p["line"]) for p in problems if p["kind"] == "dead-link"}
+    assert dead == _naive_dead_links(corpus)
+    assert len(dead) >= 85
+    assert ("docs/issues/ISSUE-459/README.md", 23) in dead  # ../../packages/… is not in the subset
+    assert snapshot(corpus / "docs") == before
+
+
+def test_lint_reports_missing_backlink_and_unpaired(corpus):
+    res = run_cli("-C", str(corpus), "lint", "--json")
+    problems = json.loads(res.out)["problems"]
+    kinds = {(p["kind"], p["path"]) for p in problems}
+    assert ("backlink", "docs/issues/ISSUE-459/README.md") in kinds
+    assert ("unpaired", "docs/issues/ISSUE-407/README.md") in kinds
+
+
+def test_unknown_issue_number_is_exit_2(corpus):
+    assert_one_line_error(run_cli("-C", str(corpus), "status", "99999"))
+
+
+def test_folder_that_is_not_an_issue_folder_is_exit_2(corpus):
+    res = run_cli("-C", str(corpus), "status", "489")
+    assert_one_line_error(res)
+    assert "no README.md" in res.err
+    res = run_cli("-C", str(corpus), "status", "512")
+    assert_one_line_error(res)
+    assert "several issues" in res.err
