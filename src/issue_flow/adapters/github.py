@@ -1,0 +1,648 @@
+"""GitHub REST adapter: the only module of issue-flow that imports PyGithub.
+
+PyGithub is imported inside the methods that need it, never at module import, so the
+commands that do not talk to GitHub stay fast. The adapter knows nothing of issue folders or
+Markdown: it reads and writes issues, comments, sub-issues and commit checks, and answers
+with plain dataclasses.
+
+How it behaves on a real network (PRODUCT.md section 5):
+
+- **Reads** (GET) are retried by urllib3 on 5xx answers, dropped connections and timeouts,
+  up to ``max_retries`` times. A rate-limit answer (403/429 with ``Retry-After``, or
+  ``X-RateLimit-Remaining: 0`` with ``X-RateLimit-Reset``) waits the time asked, unless that
+  is more than ``max_wait``: then the call fails at once with a one-line message.
+- **Writes** (POST, PATCH) are never repeated blindly: urllib3 does not retry them (PyGithub's
+  default policy retries POST on 5xx, which posts a stored comment twice). When a write fails
+  in a way that says nothing about whether it landed (5xx, timeout, lost connection), the
+  adapter looks first — is the comment with the marker there, is the body or the state
+  already the target — and sends again only if it did not land. A rate-limit answer to a
+  write means it did not land: wait (bounded) and send again. ``create_comment`` also looks
+  for its marker before the first POST, so running it twice posts once.
+- **Errors** become :class:`~issue_flow.errors.IssueFlowError` with one line naming the cause.
+  They are raised outside of the ``except`` block that saw the PyGithub or requests exception,
+  so no exception chain is attached, and the token never appears in a message or a repr.
+
+``timeout`` is in seconds and rounded up to a whole number: PyGithub accepts only an ``int``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import os
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, TypeVar
+
+from issue_flow.errors import IssueFlowError
+
+MAX_BODY = 65536  # characters, for issue bodies and comments
+STATE_REASONS = ("completed", "not_planned")
+SECONDARY_RATE_WAIT = 60.0  # GitHub: "wait at least one minute" when it does not say how long
+
+T = TypeVar("T")
+
+
+def token_from_env() -> str | None:
+    """The token from ``GITHUB_TOKEN``, else ``GH_TOKEN`` (blank values are ignored)."""
+    for var in ("GITHUB_TOKEN", "GH_TOKEN"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return value
+    return None
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class IssueData:
+    number: int
+    id: int
+    title: str
+    body: str  # "" when GitHub has no body (null)
+    labels: list[str]
+    state: str  # open | closed
+    state_reason: str | None  # completed | not_planned | reopened | None
+    html_url: str
+
+
+@dataclass(frozen=True)
+class CommentData:
+    id: int
+    body: str
+    html_url: str
+
+
+@dataclass(frozen=True)
+class CheckData:
+    """A check run: status queued|in_progress|completed, conclusion success|failure|… or None."""
+
+    name: str
+    status: str
+    conclusion: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusData:
+    """A commit status (the latest one per context): state error|failure|pending|success."""
+
+    context: str
+    state: str
+
+    @property
+    def name(self) -> str:
+        return self.context
+
+
+@dataclass(frozen=True)
+class RepoData:
+    full_name: str
+    default_branch: str
+    html_url: str
+
+
+class RemoteChanged(IssueFlowError):
+    """The issue changed on GitHub since it was read: nothing was overwritten."""
+
+
+# --------------------------------------------------------------------------- rate limits
+
+
+def _header(headers: Mapping[str, Any] | None, name: str) -> str | None:
+    if not headers:
+        return None
+    lname = name.lower()
+    for key, value in headers.items():
+        if str(key).lower() == lname:
+            return str(value)
+    return None
+
+
+def _asked_wait(status: int, headers: Mapping[str, Any] | None) -> float | None:
+    """Seconds an answer asks the client to wait before trying again; None if it asks nothing.
+
+    ``Retry-After`` (seconds or an HTTP date) on any answer; for 403/429, a primary rate
+    limit (``X-RateLimit-Remaining: 0``) waits until one second past ``X-RateLimit-Reset``.
+    A 429 that gives no time waits a minute, as GitHub's documentation asks.
+    """
+    retry_after = _header(headers, "Retry-After")
+    if retry_after is not None:
+        retry_after = retry_after.strip()
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(retry_after)
+                return max(0.0, when.timestamp() - time.time())
+            except (TypeError, ValueError, IndexError):
+                return SECONDARY_RATE_WAIT
+    if status not in (403, 429):
+        return None
+    if _header(headers, "X-RateLimit-Remaining") == "0":
+        try:
+            reset = float(_header(headers, "X-RateLimit-Reset") or "")
+        except ValueError:
+            return SECONDARY_RATE_WAIT
+        return max(0.0, reset + 1.0 - time.time())
+    return SECONDARY_RATE_WAIT if status == 429 else None
+
+
+_RATE_MESSAGES = re.compile(
+    r"^(api rate limit exceeded|you have exceeded a secondary rate limit)|"
+    r"(please retry your request again later\.|please wait a few minutes before you try again\.)$",
+    re.IGNORECASE,
+)
+
+
+class _WaitTooLong(Exception):
+    """Raised from inside urllib3's retry loop when GitHub asks for a wait beyond max_wait."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"asked to wait {wait:.0f} s")
+        self.wait = wait
+
+
+_retry_class: Any = None
+
+
+def _retry_policy(max_retries: int, max_wait: float, backoff: float) -> Any:
+    """A urllib3 ``Retry`` that repeats reads only, and bounds the rate-limit waits."""
+    global _retry_class
+    if _retry_class is None:
+        from urllib3.exceptions import MaxRetryError, ResponseError
+        from urllib3.util.retry import Retry
+
+        class ReadRetry(Retry):  # type: ignore[misc]
+            max_wait: float = 60.0
+
+            def new(self, **kw: Any) -> Any:
+                retry = super().new(**kw)
+                retry.max_wait = self.max_wait
+                return retry
+
+            def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+                if not self._is_method_retryable(method):
+                    return False  # POST/PATCH: never repeated here (see GitHub._write)
+                # 403 and 429 are vetted in increment(): only rate-limit answers are retried.
+                return status_code >= 500 or status_code in (403, 429)
+
+            def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[no-untyped-def]
+                if response is not None and error is None:
+                    status = response.status
+                    wait = _asked_wait(status, response.headers)
+                    if status in (403, 429) and wait is None:
+                        # A plain "forbidden": give the answer back instead of retrying it.
+                        raise MaxRetryError(_pool, url, ResponseError(f"{status} is not retried"))  # type: ignore[arg-type]
+                    if wait is not None and wait > self.max_wait:
+                        try:
+                            response.drain_conn()
+                            response.release_conn()
+                        except Exception:  # pragma: no cover - best effort
+                            pass
+                        raise _WaitTooLong(wait)
+                return super().increment(method, url, response, error, _pool, _stacktrace)
+
+            def get_retry_after(self, response: Any) -> float | None:
+                return _asked_wait(response.status, response.headers)
+
+        _retry_class = ReadRetry
+
+    retry = _retry_class(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        allowed_methods=frozenset({"GET", "HEAD"}),
+        backoff_factor=backoff,
+        backoff_max=max(max_wait, backoff),
+        raise_on_status=False,  # the last answer goes back to PyGithub, which raises with its status
+        respect_retry_after_header=True,
+    )
+    retry.max_wait = max_wait
+    return retry
+
+
+# --------------------------------------------------------------------------- failures
+
+
+@dataclass
+class _Failure:
+    """What went wrong with one request, stripped of the exception that said so."""
+
+    kind: str  # unreachable | timeout | dropped | server | rate | wait_too_long | http | other
+    status: int | None = None
+    wait: float | None = None
+    message: str = ""
+
+    @property
+    def maybe_landed(self) -> bool:
+        """A write failing this way may have been stored anyway: look before sending again."""
+        return self.kind in ("timeout", "dropped", "server")
+
+
+def _one_line(text: Any, limit: int = 240) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+_RAISE = object()
+
+
+# --------------------------------------------------------------------------- adapter
+
+
+class GitHub:
+    """Issues, comments, sub-issues and commit checks of one repository.
+
+    ``api_url`` is the REST base (``https://api.github.com`` or a GitHub Enterprise Server
+    ``https://host/api/v3``); ``repository`` is ``owner/name``. Building the object sends
+    no request.
+    """
+
+    def __init__(
+        self,
+        api_url: str,
+        repository: str,
+        token: str,
+        *,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        max_wait: float = 60.0,
+        throttle: float = 0.0,
+        backoff: float = 0.5,
+    ):
+        token = (token or "").strip()
+        if not token:
+            raise IssueFlowError("no GitHub token: set GITHUB_TOKEN or GH_TOKEN")
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+            raise IssueFlowError("the GitHub token contains whitespace or control characters; check GITHUB_TOKEN or GH_TOKEN")
+        if not re.fullmatch(r"[\w.-]+/[\w.-]+", repository or ""):
+            raise IssueFlowError(f"repository must look like owner/name, not {repository!r}")
+        api_url = (api_url or "").rstrip("/")
+        if not re.match(r"https?://[^/\s]+", api_url):
+            raise IssueFlowError(f"GitHub API URL must start with http:// or https://, not {api_url!r}")
+        self.api_url = api_url
+        self.repository = repository
+        self.timeout = max(1, math.ceil(timeout))
+        self.max_retries = max(0, int(max_retries))
+        self.max_wait = float(max_wait)
+        self.backoff = max(0.0, float(backoff))
+        self._sleep: Callable[[float], None] = time.sleep
+
+        secret = token
+        self._redact: Callable[[str], str] = lambda text: text.replace(secret, "***")
+
+        from github import Auth, Github
+
+        from issue_flow import __version__
+
+        options: dict[str, Any] = dict(
+            base_url=api_url,
+            auth=Auth.Token(token),
+            timeout=self.timeout,
+            retry=_retry_policy(self.max_retries, self.max_wait, self.backoff),
+            per_page=100,
+            user_agent=f"issue-flow/{__version__}",
+            seconds_between_requests=throttle,
+            seconds_between_writes=throttle,
+        )
+        try:
+            self._gh = Github(lazy=True, **options)
+            self._repo = self._gh.get_repo(repository)
+        except TypeError:  # PyGithub before Github(lazy=…)
+            self._gh = Github(**options)
+            self._repo = self._gh.get_repo(repository, lazy=True)
+
+    def __repr__(self) -> str:
+        return f"GitHub(api_url={self.api_url!r}, repository={self.repository!r})"
+
+    # ------------------------------------------------------------------ reads
+
+    def repository_info(self) -> RepoData:
+        def fetch() -> RepoData:
+            r = self._repo
+            return RepoData(r.full_name, r.default_branch, r.html_url)
+
+        return self._read(
+            f"read repository {self.repository}", fetch, not_found=f"repository {self.repository} not found at {self.api_url}"
+        )
+
+    def get_issue(self, number: int) -> IssueData:
+        return self._read(
+            f"read issue #{number}", lambda: self._issue_data(self._repo.get_issue(number)), not_found=self._nf(number)
+        )
+
+    def list_comments(self, number: int) -> list[CommentData]:
+        def fetch() -> list[CommentData]:
+            return [self._comment_data(c) for c in self._repo.get_issue(number).get_comments()]
+
+        return self._read(f"list the comments of issue #{number}", fetch, not_found=self._nf(number))
+
+    def find_comment(self, number: int, marker: str) -> CommentData | None:
+        """The first comment of #number whose body contains ``marker`` (pages stop once found)."""
+
+        def fetch() -> CommentData | None:
+            for c in self._repo.get_issue(number).get_comments():
+                if marker in (c.body or ""):
+                    return self._comment_data(c)
+            return None
+
+        return self._read(f"list the comments of issue #{number}", fetch, not_found=self._nf(number))
+
+    def sub_issue_ids(self, number: int) -> list[int]:
+        def fetch() -> list[int]:
+            return [s.id for s in self._repo.get_issue(number).get_sub_issues()]
+
+        return self._read(f"list the sub-issues of issue #{number}", fetch, not_found=self._nf(number))
+
+    def check_runs(self, sha: str) -> list[CheckData]:
+        def fetch() -> list[CheckData]:
+            runs = self._repo.get_commit(sha).get_check_runs()
+            return [CheckData(r.name, r.status, r.conclusion) for r in runs]
+
+        return self._read(
+            f"read the check runs of {sha[:12]}", fetch, not_found=f"commit {sha} not found in {self.repository}"
+        )
+
+    def commit_statuses(self, sha: str) -> list[StatusData]:
+        def fetch() -> list[StatusData]:
+            combined = self._repo.get_commit(sha).get_combined_status()
+            return [StatusData(s.context, s.state) for s in combined.statuses]
+
+        return self._read(
+            f"read the statuses of {sha[:12]}", fetch, not_found=f"commit {sha} not found in {self.repository}"
+        )
+
+    # ------------------------------------------------------------------ writes
+
+    def create_comment(self, number: int, body: str, marker: str) -> CommentData:
+        """Post ``body`` on #number once: if a comment holding ``marker`` exists, return it."""
+        if not marker or marker not in body:
+            raise IssueFlowError("a comment must contain its marker (a hidden HTML comment) to be posted only once")
+        self._check_size(body, f"comment for issue #{number}")
+        found = self.find_comment(number, marker)
+        if found is not None:
+            return found
+
+        def send() -> CommentData:
+            return self._comment_data(self._repo.get_issue(number).create_comment(body))
+
+        return self._write(
+            f"comment on issue #{number}", send, lambda: self.find_comment(number, marker), not_found=self._nf(number)
+        )
+
+    def edit_issue_body(self, number: int, new_body: str, expected_old: str | None) -> IssueData:
+        """Replace the body of #number, if it is still ``expected_old`` (None: whatever it is).
+
+        The issue is read first: already ``new_body`` means nothing to send; something other
+        than ``expected_old`` raises :class:`RemoteChanged` and nothing is written.
+        """
+        self._check_size(new_body, f"body of issue #{number}")
+        changed = (
+            f"issue #{number}: the body changed on GitHub since it was read; nothing written, run again"
+        )
+        current = self.get_issue(number)
+        if current.body == new_body:
+            return current
+        if expected_old is not None and current.body != expected_old:
+            raise RemoteChanged(changed)
+
+        def send() -> IssueData:
+            issue = self._repo.get_issue(number)
+            issue.edit(body=new_body)
+            return self._issue_data(issue)
+
+        def landed() -> IssueData | None:
+            now = self.get_issue(number)
+            if now.body == new_body:
+                return now
+            if expected_old is not None and now.body != expected_old:
+                raise RemoteChanged(changed)
+            return None
+
+        return self._write(f"edit the body of issue #{number}", send, landed, not_found=self._nf(number))
+
+    def close_issue(self, number: int, state_reason: str = "completed") -> IssueData:
+        """Close #number with ``state_reason`` (completed | not_planned); no-op if already so."""
+        if state_reason not in STATE_REASONS:
+            raise IssueFlowError(f"state_reason must be completed or not_planned, not {state_reason!r}")
+        current = self.get_issue(number)
+        if current.state == "closed" and current.state_reason == state_reason:
+            return current
+
+        def send() -> IssueData:
+            issue = self._repo.get_issue(number)
+            issue.edit(state="closed", state_reason=state_reason)
+            return self._issue_data(issue)
+
+        def landed() -> IssueData | None:
+            now = self.get_issue(number)
+            return now if now.state == "closed" and now.state_reason == state_reason else None
+
+        return self._write(f"close issue #{number}", send, landed, not_found=self._nf(number))
+
+    def add_sub_issue(self, parent_number: int, child_id: int) -> bool:
+        """Link the issue with id ``child_id`` as a sub-issue of #parent_number.
+
+        True when linked (now or already); False when the server has no sub-issues (404/410
+        while the parent exists, e.g. an older GitHub Enterprise Server).
+        """
+
+        def send() -> bool:
+            self._repo.get_issue(parent_number).add_sub_issue(child_id)
+            return True
+
+        def linked() -> bool | None:
+            return True if child_id in self.sub_issue_ids(parent_number) else None
+
+        def on_http(failure: _Failure) -> Any:
+            if failure.status in (404, 410):
+                self.get_issue(parent_number)  # a missing parent is an error, not "unsupported"
+                return False
+            if failure.status == 422 and linked():
+                return True
+            return _RAISE
+
+        return self._write(
+            f"link issue id {child_id} as a sub-issue of #{parent_number}",
+            send,
+            linked,
+            not_found=self._nf(parent_number),
+            on_http=on_http,
+        )
+
+    # ------------------------------------------------------------------ machinery
+
+    def _nf(self, number: int) -> str:
+        return f"issue #{number} not found in {self.repository}"
+
+    @staticmethod
+    def _check_size(text: str, what: str) -> None:
+        if len(text) > MAX_BODY:
+            raise IssueFlowError(
+                f"{what} is {len(text):,} characters; GitHub accepts at most {MAX_BODY:,}; nothing sent"
+            )
+
+    @staticmethod
+    def _issue_data(issue: Any) -> IssueData:
+        return IssueData(
+            number=issue.number,
+            id=issue.id,
+            title=issue.title or "",
+            body=issue.body or "",
+            labels=[label.name for label in issue.labels],
+            state=issue.state,
+            state_reason=issue.state_reason,
+            html_url=issue.html_url,
+        )
+
+    @staticmethod
+    def _comment_data(comment: Any) -> CommentData:
+        return CommentData(comment.id, comment.body or "", comment.html_url)
+
+    def _read(self, what: str, fetch: Callable[[], T], *, not_found: str | None = None) -> T:
+        """Run a read (retried by urllib3); turn what fails into a one-line IssueFlowError."""
+        try:
+            return fetch()
+        except Exception as exc:
+            failure = self._classify(exc)
+            if failure is None:
+                raise
+        # Raised here, outside the except block, so no PyGithub/requests exception is chained.
+        raise self._error(failure, what, not_found=not_found, attempts=self.max_retries + 1)
+
+    def _write(
+        self,
+        what: str,
+        send: Callable[[], T],
+        landed: Callable[[], T | None],
+        *,
+        not_found: str | None = None,
+        on_http: Callable[[_Failure], Any] | None = None,
+    ) -> T:
+        """Send a write; after a failure that may have stored it, look before sending again."""
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                return send()
+            except Exception as exc:
+                failure = self._classify(exc)
+                if failure is None:
+                    raise
+            if failure.kind == "rate" and failure.wait is not None:
+                if failure.wait > self.max_wait:
+                    failure = _Failure("wait_too_long", failure.status, failure.wait, failure.message)
+                elif attempts <= self.max_retries:
+                    self._sleep(failure.wait)
+                    continue
+            elif failure.maybe_landed:
+                result = landed()
+                if result is not None:
+                    return result
+                if attempts <= self.max_retries:
+                    self._sleep(min(self.max_wait, self.backoff * 2 ** (attempts - 1)))
+                    continue
+            elif failure.kind == "http" and on_http is not None:
+                result = on_http(failure)
+                if result is not _RAISE:
+                    return result
+            raise self._error(failure, what, not_found=not_found, attempts=attempts)
+
+    @staticmethod
+    def _classify(exc: BaseException) -> _Failure | None:
+        """What kind of failure ``exc`` is; None for exceptions that are not about the network."""
+        if isinstance(exc, _WaitTooLong):
+            return _Failure("wait_too_long", wait=exc.wait)
+
+        from github.GithubException import GithubException
+
+        if isinstance(exc, GithubException):
+            status = int(exc.status or 0)
+            data = exc.data
+            message = ""
+            if isinstance(data, dict):
+                message = str(data.get("message") or "")
+                details = [
+                    str(e.get("message") or e.get("code") or "")
+                    for e in data.get("errors") or []
+                    if isinstance(e, dict)
+                ]
+                details = [d for d in details if d]
+                if details:
+                    message = f"{message}: {'; '.join(details)}" if message else "; ".join(details)
+            elif data:
+                message = str(data)
+            message = _one_line(message)
+            if status >= 500:
+                return _Failure("server", status, message=message)
+            if status in (403, 429):
+                wait = _asked_wait(status, exc.headers)
+                if wait is None and _RATE_MESSAGES.search(message):
+                    wait = SECONDARY_RATE_WAIT
+                if wait is not None:
+                    return _Failure("rate", status, wait, message)
+            return _Failure("http", status, message=message)
+
+        import requests
+        from urllib3 import exceptions as u3
+
+        if not isinstance(exc, requests.exceptions.RequestException):
+            return None
+        causes: list[Any] = [exc, *exc.args]
+        for cause in list(causes):
+            if isinstance(cause, u3.MaxRetryError) and cause.reason is not None:
+                causes.append(cause.reason)
+        for cause in causes:
+            if isinstance(cause, u3.NameResolutionError):
+                return _Failure("unreachable", message="host name not resolved")
+            if isinstance(cause, u3.NewConnectionError):
+                return _Failure("unreachable", message="connection refused")
+            if isinstance(cause, u3.ConnectTimeoutError):
+                return _Failure("unreachable", message="connection timed out")
+            if isinstance(cause, u3.ReadTimeoutError):
+                return _Failure("timeout")
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return _Failure("unreachable", message="connection timed out")
+        if isinstance(exc, requests.exceptions.Timeout):
+            return _Failure("timeout")
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            return _Failure("dropped")
+        return _Failure("other", message=type(exc).__name__)
+
+    def _error(self, f: _Failure, what: str, *, not_found: str | None, attempts: int) -> IssueFlowError:
+        url, repo = self.api_url, self.repository
+        detail = f" {f.message}" if f.message else ""
+        if f.kind == "unreachable":
+            text = f"cannot reach GitHub API at {url}: {f.message or 'connection failed'} (trying to {what})"
+        elif f.kind == "timeout":
+            text = f"GitHub API at {url} did not answer within {self.timeout} s (trying to {what})"
+        elif f.kind == "dropped":
+            text = f"the connection to GitHub API at {url} was lost (trying to {what})"
+        elif f.kind == "server":
+            text = f"GitHub API answered {f.status}{detail} to {what}, {attempts} attempt(s)"
+        elif f.kind == "wait_too_long":
+            text = (
+                f"GitHub rate limit: asked to wait {f.wait:.0f} s to {what}, "
+                f"more than the {self.max_wait:g} s allowed; try again later"
+            )
+        elif f.kind == "rate":
+            text = f"GitHub rate limit still exceeded after {self.max_retries} retries (trying to {what}); try again later"
+        elif f.kind == "http" and f.status == 401:
+            text = f"GitHub API at {url} rejected the token (401 Bad credentials): check GITHUB_TOKEN or GH_TOKEN"
+        elif f.kind == "http" and f.status == 403:
+            text = f"no permission to {what} in {repo} (403{detail})"
+        elif f.kind == "http" and f.status == 404:
+            text = not_found or f"not found: {what} in {repo} (404)"
+        elif f.kind == "http" and f.status == 410:
+            text = f"gone: {what} in {repo} (410{detail})"
+        elif f.kind == "http" and f.status == 422:
+            text = f"GitHub refused to {what} (422{detail})"
+        elif f.kind == "http":
+            text = f"GitHub API answered {f.status}{detail} to {what}"
+        else:
+            text = f"request to GitHub API at {url} failed ({f.message}) (trying to {what})"
+        return IssueFlowError(self._redact(text))
