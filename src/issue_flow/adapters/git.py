@@ -1,0 +1,195 @@
+"""A thin wrapper around the ``git`` command line (no domain knowledge here).
+
+Every function takes the repository root and runs ``git -C root …`` with a C locale, so
+the messages it interprets are stable. Failures become :class:`IssueFlowError` with one
+line naming the problem ("not a git repository", "unknown revision 'x'", …).
+
+``is_clean`` ignores issue-flow's own state directory (``.issue-flow/``) by default:
+gate results and logs are written there by ``issue-flow gate --run`` right before a
+release, and must not make the tree look dirty to the release that follows. Pass
+``ignore=()`` to see every change.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from issue_flow.errors import IssueFlowError
+
+STATE_DIR = ".issue-flow/"
+
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"
+    env["LANGUAGE"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    return env
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("hint:"):
+            return line.removeprefix("fatal: ").removeprefix("error: ")
+    return ""
+
+
+def _git(root: Path | str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise IssueFlowError("git not found: install git or put it on PATH") from None
+    except NotADirectoryError:
+        raise IssueFlowError(f"{root}: not a directory") from None
+    if check and proc.returncode != 0:
+        raise _error(root, args, proc.stderr)
+    return proc
+
+
+def _error(root: Path | str, args: Sequence[str], stderr: str) -> IssueFlowError:
+    msg = _first_line(stderr) or f"git {args[0]} failed"
+    if "not a git repository" in msg:
+        return IssueFlowError(f"{root}: not a git repository")
+    if "cannot change to" in msg:
+        return IssueFlowError(f"{root}: no such directory")
+    return IssueFlowError(f"git {args[0]}: {msg}")
+
+
+def _check_rev(rev: str) -> None:
+    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
+        raise IssueFlowError(f"unknown revision {rev!r}")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def head_sha(root: Path | str) -> str:
+    """The full SHA of HEAD."""
+    proc = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    if proc.returncode == 0:
+        return proc.stdout.strip()
+    if proc.stderr.strip():
+        raise _error(root, ["rev-parse"], proc.stderr)
+    raise IssueFlowError(f"{root}: no commit yet (HEAD does not exist)")
+
+
+def resolve(root: Path | str, rev: str) -> str:
+    """The full SHA of the commit ``rev`` names (a SHA, a prefix, a branch, a tag…)."""
+    _check_rev(rev)
+    proc = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
+    sha = proc.stdout.strip()
+    if proc.returncode == 0 and _SHA.fullmatch(sha):
+        return sha
+    if "not a git repository" in proc.stderr:
+        raise _error(root, ["rev-parse"], proc.stderr)
+    raise IssueFlowError(f"unknown revision {rev!r} (not a commit in this repository)")
+
+
+def is_clean(root: Path | str, ignore: Iterable[str] = (STATE_DIR,)) -> bool:
+    """True when nothing is staged, modified or untracked (ignored files do not count).
+
+    Paths starting with one of ``ignore`` (by default issue-flow's state directory
+    ``.issue-flow/``) do not count either; see the module docstring for why.
+    """
+    prefixes = tuple(ignore)
+    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=none")
+    fields = proc.stdout.split("\0")
+    i = 0
+    while i < len(fields):
+        item = fields[i]
+        i += 1
+        if not item:
+            continue
+        xy, path = item[:2], item[3:]
+        paths = [path]
+        if "R" in xy or "C" in xy:  # rename/copy: the original path follows
+            if i < len(fields):
+                paths.append(fields[i])
+            i += 1
+        if any(not (prefixes and p.startswith(prefixes)) for p in paths):
+            return False
+    return True
+
+
+def tag_exists(root: Path | str, tag: str) -> bool:
+    """Whether ``refs/tags/<tag>`` exists (an invalid tag name never exists)."""
+    if not tag or tag.startswith("-"):
+        return False
+    proc = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False)
+    if proc.returncode != 0 and "not a git repository" in proc.stderr:
+        raise _error(root, ["rev-parse"], proc.stderr)
+    return proc.returncode == 0
+
+
+def current_branch(root: Path | str) -> str | None:
+    """The checked-out branch, None on a detached HEAD."""
+    proc = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    if proc.returncode != 0 and "not a git repository" in proc.stderr:
+        raise _error(root, ["symbolic-ref"], proc.stderr)
+    return proc.stdout.strip() or None if proc.returncode == 0 else None
+
+
+def default_branch(root: Path | str, remote: str = "origin") -> str | None:
+    """The remote's default branch as recorded by clone (``refs/remotes/<remote>/HEAD``).
+
+    None when unknown (no such remote, or its HEAD was never fetched); callers fall back
+    to the configured ``default_branch``.
+    """
+    proc = _git(root, "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD", check=False)
+    if proc.returncode != 0:
+        if "not a git repository" in proc.stderr:
+            raise _error(root, ["symbolic-ref"], proc.stderr)
+        return None
+    ref = proc.stdout.strip()
+    return ref.split("/", 1)[1] if ref.startswith(f"{remote}/") else (ref or None)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def commit(root: Path | str, paths: Sequence[Path | str], message: str) -> str:
+    """Commit exactly ``paths`` (new files included) with ``message``; returns the new SHA.
+
+    Other staged or modified files are left out of the commit and untouched.
+    """
+    if not paths:
+        raise IssueFlowError("nothing to commit: no paths given")
+    rel = [os.path.relpath(os.path.join(str(root), str(p)), str(root)) for p in paths]
+    _git(root, "add", "--", *rel)
+    proc = _git(root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel, check=False)
+    if proc.returncode != 0:
+        text = proc.stderr + proc.stdout
+        if "nothing to commit" in text or "no changes added" in text or "nothing added" in text:
+            raise IssueFlowError(f"nothing to commit in {', '.join(rel)}")
+        raise _error(root, ["commit"], proc.stderr or proc.stdout)
+    return head_sha(root)
+
+
+def tag(root: Path | str, name: str, message: str, rev: str = "HEAD") -> None:
+    """Create the annotated tag ``name`` on ``rev``; refuses an existing or invalid name."""
+    if not name or name.startswith("-"):
+        raise IssueFlowError(f"invalid tag name {name!r}")
+    check = _git(root, "check-ref-format", f"refs/tags/{name}", check=False)
+    if check.returncode != 0:
+        raise IssueFlowError(f"invalid tag name {name!r}")
+    if tag_exists(root, name):
+        raise IssueFlowError(f"tag {name} already exists")
+    _check_rev(rev)
+    _git(root, "tag", "--annotate", "--message", message, "--", name, rev)

@@ -1,0 +1,362 @@
+"""Version numbers in package manifests, changed without touching any other byte.
+
+The peer tools go wrong here (PRODUCT.md section 6): a regex over a lockfile bumps a
+dependency that shares the version string; a JSON load/dump re-indents the file. So:
+
+* ``package.json`` / ``package-lock.json``: a real JSON scan that tracks depth finds the
+  exact byte span of the string value to change (top-level ``version``; in a lock also
+  ``packages[""].version``), and only those bytes are spliced. Indentation, key order,
+  line endings, a BOM and the final newline (or its absence) are kept because nothing
+  else is rewritten. Nested values are skipped with the C JSON scanner, so a 549 KB lock
+  takes a few milliseconds and the whole document is still validated.
+* ``pyproject.toml``: tomlkit (style-preserving); the result is checked to differ from
+  the input on the version line only, else nothing is written.
+"""
+
+from __future__ import annotations
+
+import json
+import json.decoder
+import json.scanner
+import re
+from pathlib import Path
+from typing import Any
+
+from issue_flow.errors import IssueFlowError
+
+# A version string we are willing to write: semver's alphabet only, so it never needs
+# escaping in JSON or TOML.
+_SAFE_VERSION = re.compile(r"[0-9A-Za-z.+-]+")
+_WS = re.compile(r"[ \t\n\r]*")
+# whitespace, a member's key (no control characters; escapes decoded separately), ':'
+_KEY = re.compile(r'[ \t\n\r]*"([^"\\\x00-\x1f]*+(?:\\.[^"\\\x00-\x1f]*+)*+)"[ \t\n\r]*:[ \t\n\r]*')
+_SEP = re.compile(r"[ \t\n\r]*([,}])")
+_BOM = b"\xef\xbb\xbf"
+
+
+# --------------------------------------------------------------------------- semver
+
+
+def bump_patch(version: str, source: str | Path | None = None) -> str:
+    """The next patch release of ``version`` (semver 2.0, via the ``semver`` package).
+
+    Rule: a release ``X.Y.Z`` (with or without build metadata) becomes ``X.Y.(Z+1)``;
+    a prerelease of ``X.Y.Z`` (``0.9.2-beta.1``) releases as ``X.Y.Z`` itself (``0.9.2``),
+    because the prerelease was a preview of that very version. (semver 3's own
+    ``Version.bump_patch`` would give 0.9.3 for it; we use ``finalize_version`` instead.)
+    Build metadata is dropped. A version that is not semver raises IssueFlowError naming
+    ``source`` (the manifest it came from).
+    """
+    import semver
+
+    try:
+        v = semver.Version.parse(version)
+    except (ValueError, TypeError):
+        where = f"{source}: " if source else ""
+        raise IssueFlowError(f"{where}version {version!r} is not semver (MAJOR.MINOR.PATCH)") from None
+    if v.prerelease:
+        return str(v.finalize_version())
+    return str(v.bump_patch())
+
+
+def _check_new(new: str) -> None:
+    if not isinstance(new, str) or not _SAFE_VERSION.fullmatch(new):
+        raise IssueFlowError(f"refusing to write version {new!r}: not a plain version string")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_version(path: Path | str) -> str:
+    """The version declared by a package.json, package-lock.json or pyproject.toml."""
+    from issue_flow.fsutil import read_bytes
+
+    path = Path(path)
+    data = read_bytes(path)
+    if path.suffix == ".toml":
+        table, _ = _pyproject_version_table(data, path)
+        return table
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise IssueFlowError(f"{path}: malformed JSON ({_json_msg(exc)})") from None
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if not isinstance(version, str):
+        raise IssueFlowError(f"{path}: no top-level \"version\" string")
+    return version
+
+
+def _pyproject_version_table(data: bytes, path: Path | str) -> tuple[str, str]:
+    """(version, table name) of a pyproject.toml: ``[project]`` first, else ``[tool.poetry]``."""
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        doc = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise IssueFlowError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise IssueFlowError(f"{path}: malformed TOML ({exc})") from None
+    project = doc.get("project")
+    if isinstance(project, dict):
+        if isinstance(project.get("version"), str):
+            return project["version"], "project"
+        if "version" in (project.get("dynamic") or []):
+            raise IssueFlowError(f"{path}: version is dynamic (set by the build backend), cannot bump it here")
+    poetry = doc.get("tool", {}).get("poetry") if isinstance(doc.get("tool"), dict) else None
+    if isinstance(poetry, dict) and isinstance(poetry.get("version"), str):
+        return poetry["version"], "tool.poetry"
+    raise IssueFlowError(f"{path}: no version in [project] or [tool.poetry]")
+
+
+# --------------------------------------------------------------------------- JSON scan
+
+
+class _Scan:
+    """Find the spans of a few string values in a JSON document, by key path.
+
+    Objects on a wanted path are walked by hand (tracking depth through the key path);
+    every other value is skipped with the C-accelerated ``json`` scanner, which also
+    validates it. Returns character offsets into ``text``.
+    """
+
+    # Skipped values are parsed (so validated) and their objects kept as lists of pairs,
+    # which is cheaper than dicts and lets a duplicate key be seen.
+    _scanner = json.scanner.make_scanner(json.JSONDecoder(object_pairs_hook=list))
+
+    def __init__(self, text: str, source: str, wanted: list[tuple[str, ...]]):
+        self.text = text
+        self.source = source
+        self.wanted = set(wanted)
+        self.prefixes = {w[:k] for w in wanted for k in range(1, len(w))}
+        self.found: dict[tuple[str, ...], tuple[int, int, str]] = {}
+
+    def error(self, idx: int, what: str) -> IssueFlowError:
+        line = self.text.count("\n", 0, idx) + 1
+        col = idx - (self.text.rfind("\n", 0, idx) + 1) + 1
+        return IssueFlowError(f"{self.source}: malformed JSON: {what} at line {line} column {col}")
+
+    def string(self, idx: int) -> tuple[str, int]:
+        try:
+            return json.decoder.scanstring(self.text, idx + 1, True)
+        except ValueError:
+            raise self.error(idx, "invalid string") from None
+
+    def value(self, idx: int) -> tuple[Any, int]:
+        try:
+            return self._scanner(self.text, idx)
+        except StopIteration:
+            raise self.error(idx, "expected a value") from None
+        except json.JSONDecodeError as exc:
+            raise self.error(exc.pos, exc.msg) from None
+        except RecursionError:
+            raise self.error(idx, "nested too deeply") from None
+
+    def document(self) -> dict[tuple[str, ...], tuple[int, int, str]]:
+        idx = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
+        if not self.text.startswith("{", idx):
+            raise IssueFlowError(f"{self.source}: not a JSON object at the top level")
+        idx = self.obj(idx, ())
+        idx = _WS.match(self.text, idx).end()  # type: ignore[union-attr]
+        if idx != len(self.text):
+            raise self.error(idx, "extra data after the document")
+        return self.found
+
+    def obj(self, idx: int, path: tuple[str, ...]) -> int:
+        """Walk the object starting at ``text[idx] == '{'``; return the index after it.
+
+        The top-level object is walked member by member (each value skipped with one
+        C call). A nested object on a wanted path (``packages``, a lock's biggest value)
+        is first validated whole with one C call, which also gives its end and its keys;
+        the walk then stops as soon as every key of interest in it has been located.
+        """
+        text, wanted, prefixes = self.text, self.wanted, self.prefixes
+        key_match, sep_match = _KEY.match, _SEP.match
+        seen: set[str] = set()
+        end = None
+        remaining: set[str] = set()
+        if path:
+            pairs, end = self.value(idx)
+            depth = len(path)
+            interest = {w[depth] for w in wanted | prefixes if len(w) > depth and w[:depth] == path}
+            for key, _ in pairs:
+                if key in interest:
+                    if key in remaining:
+                        raise IssueFlowError(f"{self.source}: duplicate key {_path_name(path + (key,))}")
+                    remaining.add(key)
+            if not remaining:
+                return end
+        idx = _WS.match(text, idx + 1).end()  # type: ignore[union-attr]
+        if text.startswith("}", idx):
+            return idx + 1
+        while True:
+            m = key_match(text, idx)
+            if m is None:
+                idx = _WS.match(text, idx).end()  # type: ignore[union-attr]
+                raise self.error(idx, "expected a string key and ':'")
+            key = m.group(1)
+            if "\\" in key:
+                key = self.string(m.start(1) - 1)[0]
+            idx = m.end()
+            here = path + (key,)
+            if here in wanted or here in prefixes:
+                if key in seen:
+                    raise IssueFlowError(f"{self.source}: duplicate key {_path_name(here)}")
+                seen.add(key)
+                if here in wanted:
+                    if not text.startswith('"', idx):
+                        raise IssueFlowError(f"{self.source}: {_path_name(here)} is not a string")
+                    value, vend = self.string(idx)
+                    self.found[here] = (idx, vend, value)
+                    idx = vend
+                elif text.startswith("{", idx):
+                    idx = self.obj(idx, here)
+                else:
+                    idx = self.value(idx)[1]
+                if end is not None:
+                    remaining.discard(key)
+                    if not remaining:
+                        return end
+            else:
+                idx = self.value(idx)[1]
+            m = sep_match(text, idx)
+            if m is None:
+                idx = _WS.match(text, idx).end()  # type: ignore[union-attr]
+                raise self.error(idx, "expected ',' or '}'")
+            if m.group(1) == "}":
+                return m.end()
+            idx = m.end()
+
+
+def _path_name(path: tuple[str, ...]) -> str:
+    out = path[0]
+    for key in path[1:]:
+        out += f"[{json.dumps(key)}]"
+    return out
+
+
+def _json_msg(exc: BaseException) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deeply"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+def _decode(data: bytes, source: str) -> tuple[str, int]:
+    """(text, byte offset of the text) — a UTF-8 BOM is kept outside the text."""
+    offset = len(_BOM) if data.startswith(_BOM) else 0
+    try:
+        return data[offset:].decode("utf-8"), offset
+    except UnicodeDecodeError as exc:
+        raise IssueFlowError(f"{source}: not UTF-8 text (byte {exc.start + offset})") from None
+
+
+def _splice(data: bytes, text: str, offset: int, spans: list[tuple[int, int]], new: str) -> bytes:
+    """Replace each character span (a JSON string literal, quotes included) by ``"new"``."""
+    literal = json.dumps(new).encode("ascii")
+    ascii_only = len(text) == len(data) - offset
+    out: list[bytes] = []
+    pos = 0
+    for start, end in sorted(spans):
+        if ascii_only:
+            b_start, b_end = start + offset, end + offset
+        else:
+            b_start = offset + len(text[:start].encode("utf-8"))
+            b_end = b_start + len(text[start:end].encode("utf-8"))
+        out.append(data[pos:b_start])
+        out.append(literal)
+        pos = b_end
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+# --------------------------------------------------------------------------- writers
+
+
+def set_package_json_version(data: bytes, new: str, source: str = "package.json") -> bytes:
+    """``data`` with the top-level ``"version"`` value replaced by ``new``, every other byte kept."""
+    _check_new(new)
+    text, offset = _decode(data, source)
+    found = _Scan(text, source, [("version",)]).document()
+    if ("version",) not in found:
+        raise IssueFlowError(f"{source}: no top-level \"version\" to bump")
+    start, end, _ = found[("version",)]
+    return _splice(data, text, offset, [(start, end)], new)
+
+
+def set_lock_version(data: bytes, new: str, source: str = "package-lock.json") -> tuple[bytes, str, str | None]:
+    """Set the top-level ``version`` and ``packages[""].version`` of a package-lock.json.
+
+    Returns ``(new_bytes, old_top, old_root_pkg)``. ``old_root_pkg`` is None when the
+    lock has no ``packages[""].version`` (lockfileVersion 1 has no ``packages``); such a
+    lock is changed in its top-level version only. Nothing else is touched: no
+    dependency entry, whatever version it carries. The two old values let the caller
+    report a lock that was out of step with its package.json before the bump.
+    """
+    _check_new(new)
+    text, offset = _decode(data, source)
+    top, root_pkg = ("version",), ("packages", "", "version")
+    found = _Scan(text, source, [top, root_pkg]).document()
+    if top not in found:
+        raise IssueFlowError(f"{source}: no top-level \"version\" to bump")
+    spans = [found[top][:2]]
+    old_root = None
+    if root_pkg in found:
+        spans.append(found[root_pkg][:2])
+        old_root = found[root_pkg][2]
+    return _splice(data, text, offset, spans, new), found[top][2], old_root
+
+
+def set_pyproject_version(data: bytes, new: str, source: str = "pyproject.toml") -> bytes:
+    """Set ``[project].version`` (else ``[tool.poetry].version``) with tomlkit.
+
+    The quote style and any trailing comment of the version line are kept; the result is
+    verified to differ from ``data`` on that one line only (else IssueFlowError, nothing
+    written), so the rest of the file stays byte-identical.
+    """
+    _check_new(new)
+    old, table_name = _pyproject_version_table(data, source)
+    import tomlkit
+    from tomlkit.items import String
+
+    bom = data.startswith(_BOM)
+    text = data[len(_BOM):].decode("utf-8") if bom else data.decode("utf-8")
+    doc = tomlkit.parse(text)
+    table: Any = doc
+    for part in table_name.split("."):
+        table = table[part]
+    old_item = table["version"]
+    kind = old_item.type if isinstance(old_item, String) else None
+    table["version"] = String.from_raw(new, kind) if kind is not None else new
+    out = tomlkit.dumps(doc).encode("utf-8")
+    if bom:
+        out = _BOM + out
+    a, b = data.splitlines(keepends=True), out.splitlines(keepends=True)
+    diff = [(x, y) for x, y in zip(a, b) if x != y]
+    if len(a) != len(b) or len(diff) != 1 or old.encode() not in diff[0][0] or new.encode() not in diff[0][1]:
+        raise IssueFlowError(f"{source}: cannot change the version without rewriting other lines; edit it by hand")
+    return out
+
+
+def set_version(path: Path | str, data: bytes, new: str) -> bytes:
+    """Dispatch on the file name: package.json, package-lock.json, pyproject.toml."""
+    path = Path(path)
+    name = path.name
+    if name == "package-lock.json" or name == "npm-shrinkwrap.json":
+        return set_lock_version(data, new, str(path))[0]
+    if name == "package.json":
+        return set_package_json_version(data, new, str(path))
+    if name == "pyproject.toml":
+        return set_pyproject_version(data, new, str(path))
+    raise IssueFlowError(f"{path}: unsupported manifest (package.json, package-lock.json or pyproject.toml)")
+
+
+def lockfile_for(manifest: Path | str) -> Path | None:
+    """The ``package-lock.json`` beside a ``package.json``, when there is one."""
+    manifest = Path(manifest)
+    if manifest.name != "package.json":
+        return None
+    lock = manifest.with_name("package-lock.json")
+    return lock if lock.is_file() else None

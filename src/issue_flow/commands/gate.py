@@ -1,0 +1,74 @@
+"""``issue-flow gate``: the release gates for a commit, pass/fail/missing/stale/pending.
+
+Exit 0 only when every required gate passes; 1 otherwise (after printing the table);
+2 on bad input (an unknown SHA, a malformed results or report file).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from issue_flow.errors import CheckFailed, IssueFlowError
+
+
+def _github_client(cfg: Any) -> Any:
+    """The GitHub adapter for the commit's check runs and statuses, or None.
+
+    Only when a token is in the environment (GITHUB_TOKEN / GH_TOKEN) and a repository
+    is known; otherwise gates are judged from local evidence alone. Building the client
+    sends no request; GitHub is asked only about gates with no result recorded locally.
+    """
+    from issue_flow.adapters.github import GitHub, token_from_env
+
+    token = token_from_env()
+    if not token or not cfg.repository:
+        return None
+    return GitHub(cfg.api_url, cfg.repository, token)
+
+
+@click.command("gate")
+@click.option("--sha", "rev", metavar="SHA", default=None, help="Commit to judge (a SHA or any revision; default HEAD).")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON list.")
+@click.option("--run", "run", is_flag=True, help="Run the command of each gate that has no result for the commit, and record it.")
+@click.option(
+    "--record",
+    "record",
+    is_flag=True,
+    help="First record the gates' report files as the results of HEAD (a report carries no SHA).",
+)
+@click.pass_obj
+def command(app: Any, rev: str | None, as_json: bool, run: bool, record: bool) -> None:
+    """Release gate results for a commit.
+
+    For each configured gate: a result recorded for the commit in
+    .issue-flow/results/<sha>.json; else (with --run) the gate's command, run now;
+    else the commit's GitHub check run or status. A result recorded for another
+    commit is stale; pending, stale and missing gates do not pass.
+    """
+    from issue_flow import gates
+    from issue_flow.adapters import git
+    from issue_flow.output import emit_json
+
+    cfg = app.config
+    head = git.head_sha(cfg.root) if rev is None or record else None
+    sha = git.resolve(cfg.root, rev) if rev is not None else head
+    assert sha is not None
+    if record:
+        if sha != head:
+            raise IssueFlowError("--record binds report files to HEAD; it cannot record them for another commit (--sha)")
+        recorded = gates.record_from_reports(cfg, sha)
+        names = ", ".join(recorded) or "none (no report file found)"
+        click.echo(f"recorded for {sha[:12]} from report files: {names}", err=True)
+
+    def progress(msg: str) -> None:
+        click.echo(msg, err=True)
+
+    results = gates.evaluate(cfg, sha, _github_client(cfg), run=run, echo=progress)
+    if as_json:
+        emit_json([r.to_dict() for r in results])
+    else:
+        click.echo(gates.format_table(results, sha))
+    if gates.failing(results):
+        raise CheckFailed(gates.summary_message(results, sha))

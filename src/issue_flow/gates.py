@@ -1,0 +1,501 @@
+"""Release gates: where each gate's result for a commit comes from, and what it says.
+
+A gate (``config.Gate``) passes for a commit only on evidence about *that* commit.
+Evidence, in the order it is looked for:
+
+1. a result recorded for the SHA in ``.issue-flow/results/<sha>.json`` (written by
+   ``issue-flow gate --run``, ``gate --record``, ``ci record``, or by CI itself);
+2. with ``run=True`` and a configured command: running the command (exit code 0 =
+   pass; the report file, when the run wrote it, gives the counts), which is recorded;
+3. with a GitHub client: the commit's check run (else commit status) named
+   ``gate.check``; one that has not completed is *pending*, which does not pass;
+4. a result recorded for another commit only: *stale*, which does not pass;
+5. nothing: *missing*.
+
+The results file is JSON: ``{gate name: {status, tests, failures, errors, skipped,
+duration, source, sha, failed_names}}`` with ``status`` ``pass`` or ``fail``; the
+other fields may be null. A report file carries no SHA, so :func:`record_from_reports`
+binds it to the SHA it is given (the caller passes HEAD at record time).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from issue_flow import fsutil
+from issue_flow.config import Config, Gate
+from issue_flow.errors import IssueFlowError
+
+STATUSES = ("pass", "fail", "missing", "stale", "pending")
+RECORDED_STATUSES = ("pass", "fail")
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+_MAX_NAMES_SHOWN = 10
+
+Echo = Callable[[str], None]
+
+
+@dataclass
+class GateResult:
+    name: str
+    status: str
+    required: bool = True
+    tests: int | None = None
+    failures: int | None = None
+    errors: int | None = None
+    skipped: int | None = None
+    duration: float | None = None
+    source: str = ""
+    sha: str | None = None
+    failed_names: list[str] = field(default_factory=list)
+    detail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- results files
+
+
+def check_sha(sha: str) -> str:
+    """A full hexadecimal commit SHA (it names a file, so nothing else is accepted)."""
+    if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+        raise IssueFlowError(f"not a full commit SHA: {sha!r}")
+    return sha
+
+
+def results_dir(cfg: Config) -> Path:
+    return cfg.state_dir / "results"
+
+
+def results_path(cfg: Config, sha: str) -> Path:
+    return results_dir(cfg) / f"{check_sha(sha)}.json"
+
+
+def _rel(cfg: Config, path: Path) -> str:
+    try:
+        return path.relative_to(cfg.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _validate_entry(name: str, entry: Any, where: str) -> dict[str, Any]:
+    if not isinstance(entry, dict):
+        raise IssueFlowError(f"{where}: gate {name!r}: expected an object")
+    status = entry.get("status")
+    if status not in RECORDED_STATUSES:
+        raise IssueFlowError(f"{where}: gate {name!r}: status must be pass or fail, not {status!r}")
+    for key in ("tests", "failures", "errors", "skipped"):
+        value = entry.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise IssueFlowError(f"{where}: gate {name!r}: {key} must be an integer or null")
+    duration = entry.get("duration")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, (int, float))):
+        raise IssueFlowError(f"{where}: gate {name!r}: duration must be a number or null")
+    names = entry.get("failed_names", [])
+    if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
+        raise IssueFlowError(f"{where}: gate {name!r}: failed_names must be a list of strings")
+    for key in ("sha", "source"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            raise IssueFlowError(f"{where}: gate {name!r}: {key} must be a string")
+    return entry
+
+
+def _read_results_file(path: Path, where: str) -> dict[str, dict[str, Any]]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise IssueFlowError(f"{where}: cannot read ({exc.strerror})") from None
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError):
+        raise IssueFlowError(f"{where}: malformed gate results (not JSON)") from None
+    if not isinstance(doc, dict):
+        raise IssueFlowError(f"{where}: malformed gate results (expected an object of gate name -> result)")
+    return {name: _validate_entry(name, entry, where) for name, entry in doc.items()}
+
+
+def load_results(cfg: Config, sha: str) -> dict[str, dict[str, Any]]:
+    """The results recorded for ``sha`` (empty when none); a malformed file is an error."""
+    path = results_path(cfg, sha)
+    return _read_results_file(path, _rel(cfg, path))
+
+
+def save_results(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) -> Path:
+    """Merge ``entries`` into the results file of ``sha`` (atomic, under the repo lock)."""
+    path = results_path(cfg, sha)
+    with fsutil.repo_lock(cfg.root):
+        current = _read_results_file(path, _rel(cfg, path))
+        for name, entry in entries.items():
+            current[name] = _validate_entry(name, dict(entry, sha=sha), _rel(cfg, path))
+        data = (json.dumps(current, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        fsutil.atomic_write(path, data)
+    return path
+
+
+def _entry(status: str, *, sha: str, source: str, summary: Any = None, duration: float | None = None, detail: str = "") -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "status": status,
+        "tests": None,
+        "failures": None,
+        "errors": None,
+        "skipped": None,
+        "duration": None if duration is None else round(duration, 3),
+        "source": source,
+        "sha": sha,
+        "failed_names": [],
+    }
+    if summary is not None:
+        entry.update(
+            tests=summary.tests,
+            failures=summary.failures,
+            errors=summary.errors,
+            skipped=summary.skipped,
+            failed_names=list(summary.failed_names),
+        )
+        if summary.duration_s is not None:
+            entry["duration"] = round(summary.duration_s, 3)
+    if detail:
+        entry["detail"] = detail
+    return entry
+
+
+def record_from_reports(cfg: Config, sha: str, gates: Iterable[Gate] | None = None) -> dict[str, dict[str, Any]]:
+    """Record, for ``sha``, the result of every gate whose report file exists.
+
+    A report file carries no SHA: the caller binds it to the commit it names, which
+    must be the commit the reports were produced from (HEAD at record time). Gates
+    without a report, or whose report file is absent, are not recorded. A malformed
+    report raises IssueFlowError naming the file. Returns the recorded entries.
+    """
+    from issue_flow.adapters.reports import parse_report
+
+    check_sha(sha)
+    recorded: dict[str, dict[str, Any]] = {}
+    for gate in cfg.gates if gates is None else gates:
+        if not gate.report:
+            continue
+        path = cfg.root / gate.report
+        if not path.is_file():
+            continue
+        summary = parse_report(path, gate.format)
+        status = "pass" if summary.passed else "fail"
+        recorded[gate.name] = _entry(status, sha=sha, source=f"report {gate.report}", summary=summary)
+    if recorded:
+        save_results(cfg, sha, recorded)
+    return recorded
+
+
+# --------------------------------------------------------------------------- running
+
+
+def log_path(cfg: Config, gate: Gate, sha: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", gate.name) or "gate"
+    return cfg.state_dir / "logs" / f"{safe}-{sha[:12]}.log"
+
+
+def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def _kill(proc: subprocess.Popen) -> None:
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run_gate(cfg: Config, gate: Gate, sha: str, echo: Echo | None = None) -> dict[str, Any]:
+    """Run the gate's command in the repository root and return its result entry.
+
+    Output (stdout and stderr) goes to ``.issue-flow/logs/<gate>-<sha12>.log``. The
+    command runs in its own process group so a timeout ends it and its children. The
+    report file is parsed for counts only if the run (re)wrote it: a report left over
+    from an earlier run says nothing about this one.
+    """
+    if not gate.command:
+        raise IssueFlowError(f"gate {gate.name!r} has no command to run")
+    log = log_path(cfg, gate, sha)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    report = cfg.root / gate.report if gate.report else None
+    before = _stamp(report)
+    if echo:
+        echo(f"running {gate.name}: {gate.command}  (log: {_rel(cfg, log)})")
+    timed_out = False
+    start = time.monotonic()
+    with open(log, "wb") as fh:
+        try:
+            proc = subprocess.Popen(
+                gate.command,
+                shell=True,
+                cwd=cfg.root,
+                stdin=subprocess.DEVNULL,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise IssueFlowError(f"gate {gate.name!r}: cannot start its command ({exc.strerror})") from None
+        try:
+            code = proc.wait(timeout=gate.timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            _kill(proc)
+            code = proc.returncode
+        except KeyboardInterrupt:
+            _kill(proc)
+            raise
+    elapsed = time.monotonic() - start
+    details = []
+    if timed_out:
+        details.append(f"timed out after {gate.timeout:g}s")
+    elif code != 0:
+        details.append(f"exit code {code}")
+    summary = None
+    if report is not None and _stamp(report) != before and report.is_file():
+        from issue_flow.adapters.reports import parse_report
+
+        try:
+            summary = parse_report(report, gate.format)
+        except IssueFlowError as exc:
+            details.append(f"report unreadable: {exc.message}")
+    status = "pass" if code == 0 and not timed_out else "fail"
+    entry = _entry(status, sha=sha, source="run", summary=summary, duration=elapsed, detail="; ".join(details))
+    if summary is not None and summary.duration_s is None:
+        entry["duration"] = round(elapsed, 3)
+    return entry
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+class _GitHubView:
+    """The check runs and statuses of one commit, fetched once and only when needed."""
+
+    def __init__(self, github: Any, sha: str):
+        self.github = github
+        self.sha = sha
+        self._runs: list[Any] | None = None
+        self._statuses: list[Any] | None = None
+        self.error: str | None = None
+
+    def _fetch(self, attr: str) -> list[Any]:
+        try:
+            return list(getattr(self.github, attr)(self.sha) or [])
+        except IssueFlowError as exc:
+            self.error = exc.message
+        except Exception as exc:  # an adapter error must not hide the local evidence
+            self.error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"
+        return []
+
+    def result(self, gate: Gate) -> GateResult | None:
+        name = gate.check
+        if not name:
+            return None
+        if self._runs is None:
+            self._runs = self._fetch("check_runs")
+        runs = [r for r in self._runs if getattr(r, "name", None) == name]
+        if runs:
+            base = GateResult(gate.name, "pending", gate.required, source=f"check run {name!r}", sha=self.sha)
+            unfinished = [r for r in runs if getattr(r, "status", None) != "completed"]
+            if unfinished:
+                base.detail = f"status {getattr(unfinished[0], 'status', None)}"
+                return base
+            conclusions = [getattr(r, "conclusion", None) for r in runs]
+            bad = [c for c in conclusions if c != "success"]
+            base.status = "fail" if bad else "pass"
+            if bad:
+                base.detail = f"conclusion {bad[0]}"
+            return base
+        if self._statuses is None:
+            self._statuses = self._fetch("commit_statuses")
+        for st in self._statuses:  # newest first, as GitHub lists them
+            if getattr(st, "context", None) == name:
+                state = getattr(st, "state", None)
+                status = {"success": "pass", "pending": "pending"}.get(state, "fail")
+                return GateResult(
+                    gate.name, status, gate.required, source=f"status {name!r}", sha=self.sha,
+                    detail="" if status == "pass" else f"state {state}",
+                )
+        return None
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def _from_entry(gate: Gate, entry: dict[str, Any], status: str, source: str) -> GateResult:
+    return GateResult(
+        name=gate.name,
+        status=status,
+        required=gate.required,
+        tests=entry.get("tests"),
+        failures=entry.get("failures"),
+        errors=entry.get("errors"),
+        skipped=entry.get("skipped"),
+        duration=entry.get("duration"),
+        source=source,
+        sha=entry.get("sha"),
+        failed_names=list(entry.get("failed_names") or []),
+        detail=str(entry.get("detail") or ""),
+    )
+
+
+class _OtherCommits:
+    """Results recorded for other commits, newest file first (for *stale*)."""
+
+    def __init__(self, cfg: Config, sha: str):
+        self.cfg = cfg
+        self.sha = sha
+        self._files: list[tuple[str, dict[str, dict[str, Any]]]] | None = None
+
+    def files(self) -> list[tuple[str, dict[str, dict[str, Any]]]]:
+        if self._files is None:
+            found = []
+            directory = results_dir(self.cfg)
+            paths = directory.glob("*.json") if directory.is_dir() else []
+            for path in paths:
+                other = path.stem
+                if other == self.sha or not _SHA.fullmatch(other):
+                    continue
+                try:
+                    found.append((path.stat().st_mtime_ns, other, _read_results_file(path, str(path))))
+                except IssueFlowError:
+                    continue  # another commit's broken file is not this commit's problem
+            found.sort(key=lambda x: x[0], reverse=True)
+            self._files = [(other, data) for _, other, data in found]
+        return self._files
+
+    def latest(self, gate: Gate) -> tuple[str, dict[str, Any]] | None:
+        for other, data in self.files():
+            if gate.name in data:
+                return other, data[gate.name]
+        return None
+
+
+def _stale(gate: Gate, other_sha: str, entry: dict[str, Any]) -> GateResult:
+    res = _from_entry(gate, entry, "stale", f"recorded for {other_sha[:12]}")
+    res.sha = other_sha
+    res.detail = f"it was {entry.get('status')} there"
+    return res
+
+
+def evaluate(
+    cfg: Config,
+    sha: str,
+    github: Any = None,
+    *,
+    run: bool = False,
+    echo: Echo | None = None,
+) -> list[GateResult]:
+    """The result of every configured gate for ``sha`` (see the module docstring)."""
+    check_sha(sha)
+    recorded = load_results(cfg, sha)
+    gh = _GitHubView(github, sha) if github is not None else None
+    others = _OtherCommits(cfg, sha)
+    results: list[GateResult] = []
+    for gate in cfg.gates:
+        entry = recorded.get(gate.name)
+        stale: GateResult | None = None
+        if entry is not None:
+            entry_sha = entry.get("sha")
+            if entry_sha in (None, sha):
+                source = f"recorded: {entry['source']}" if entry.get("source") else "recorded"
+                results.append(_from_entry(gate, dict(entry, sha=sha), entry["status"], source))
+                continue
+            stale = _stale(gate, entry_sha, entry)
+        if run and gate.command:
+            new = run_gate(cfg, gate, sha, echo)
+            save_results(cfg, sha, {gate.name: new})
+            results.append(_from_entry(gate, new, new["status"], "run"))
+            continue
+        res = gh.result(gate) if gh is not None else None
+        if res is not None:
+            results.append(res)
+            continue
+        if stale is None:
+            latest = others.latest(gate)
+            if latest is not None:
+                stale = _stale(gate, *latest)
+        if stale is not None:
+            results.append(stale)
+            continue
+        where = "nothing recorded" + (", no GitHub check" if gh is not None and gate.check else "")
+        missing = GateResult(gate.name, "missing", gate.required, source=where, sha=sha)
+        if gh is not None and gh.error:
+            missing.detail = f"GitHub: {gh.error}"
+        elif run and not gate.command:
+            missing.detail = "no command configured"
+        results.append(missing)
+    return results
+
+
+def failing(results: Iterable[GateResult]) -> list[GateResult]:
+    """The required gates that do not pass."""
+    return [r for r in results if r.required and not r.passed]
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def format_table(results: list[GateResult], sha: str | None = None) -> str:
+    """One line per gate: ``lint  pass  tests=…  failures=…  skipped=…  duration=…s  (source)``."""
+    lines = [f"gates for {sha[:12]}"] if sha else []
+    if not results:
+        lines.append("no gates configured")
+        return "\n".join(lines)
+    width = max(len(r.name) for r in results)
+    for r in results:
+        duration = "-" if r.duration is None else f"{r.duration:.1f}s"
+        cols = [
+            r.name.ljust(width),
+            r.status.ljust(7),
+            f"tests={_fmt(r.tests)}".ljust(11),
+            f"failures={_fmt(r.failures)}".ljust(12),
+        ]
+        if r.errors:
+            cols.append(f"errors={r.errors}")
+        cols += [f"skipped={_fmt(r.skipped)}".ljust(11), f"duration={duration}".ljust(16)]
+        note = r.source + (f"; {r.detail}" if r.detail else "")
+        cols.append(f"({note})")
+        if not r.required:
+            cols.append("optional")
+        lines.append("  ".join(cols).rstrip())
+        for name in r.failed_names[:_MAX_NAMES_SHOWN]:
+            lines.append(f"    failed: {name}")
+        if len(r.failed_names) > _MAX_NAMES_SHOWN:
+            lines.append(f"    … and {len(r.failed_names) - _MAX_NAMES_SHOWN} more")
+    return "\n".join(lines)
+
+
+def summary_message(results: list[GateResult], sha: str) -> str:
+    bad = failing(results)
+    return f"gates not passing for {sha[:12]}: " + ", ".join(f"{r.name} {r.status}" for r in bad)

@@ -1,0 +1,405 @@
+"""Release gates: gates.py and the ``issue-flow gate`` command."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from issue_flow import gates
+from issue_flow.cli import main
+from issue_flow.config import load_config
+from issue_flow.errors import IssueFlowError
+
+PY = shlex.quote(sys.executable)
+
+JUNIT_FAIL = (
+    '<testsuites tests="3" failures="1" errors="0" time="4.5"><testsuite name="s" tests="3" time="4.5">'
+    '<testcase classname="s" name="ok"/><testcase classname="s" name="bad"><failure>x</failure></testcase>'
+    '<testcase classname="s" name="later"><skipped/></testcase></testsuite></testsuites>'
+)
+JUNIT_PASS = (
+    '<testsuites tests="2" failures="0" errors="0" time="1.5"><testsuite name="p" tests="2" time="1.5">'
+    '<testcase classname="p" name="a"/><testcase classname="p" name="b"/></testsuite></testsuites>'
+)
+ESLINT_OK = json.dumps([{"filePath": "/r/src/a.ts", "messages": [], "errorCount": 0, "warningCount": 0}])
+
+
+def sh(cwd, *args):
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def py_cmd(code: str) -> str:
+    return f"{PY} -c {shlex.quote(code)}"
+
+
+def writer(path: str, content: str, exit_code: int = 0, say: str = "") -> str:
+    code = (
+        "import os,sys\n"
+        f"os.makedirs(os.path.dirname({path!r}) or '.', exist_ok=True)\n"
+        f"open({path!r}, 'w').write({content!r})\n"
+        f"print({say!r})\n"
+        f"sys.exit({exit_code})\n"
+    )
+    return py_cmd(code)
+
+
+def toml_gates(gate_list: list[dict]) -> str:
+    out = []
+    for g in gate_list:
+        out.append("[[gates]]")
+        for k, v in g.items():
+            out.append(f"{k} = {json.dumps(v)}" if not isinstance(v, bool) else f"{k} = {str(v).lower()}")
+        out.append("")
+    return "\n".join(out)
+
+
+DEFAULT_TEST_GATES = [
+    {"name": "lint", "report": "reports/eslint.json", "format": "eslint", "check": "lint"},
+    {"name": "test:mock", "report": "reports/junit-test-mock.xml", "format": "junit", "check": "test:mock"},
+]
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ACTIONS", "GITHUB_REPOSITORY"):
+        monkeypatch.delenv(var, raising=False)
+    root = tmp_path / "repo"
+    root.mkdir()
+    sh(root, "init", "-q", "-b", "main")
+    sh(root, "config", "user.name", "Test")
+    sh(root, "config", "user.email", "test@example.com")
+    sh(root, "config", "commit.gpgsign", "false")
+    (root / "README.md").write_text("x\n")
+    set_gates(root, DEFAULT_TEST_GATES)
+    sh(root, "add", ".")
+    sh(root, "commit", "-q", "-m", "first")
+    return root
+
+
+def set_gates(root: Path, gate_list: list[dict]) -> None:
+    (root / ".issue-flow.toml").write_text(toml_gates(gate_list))
+
+
+def commit(root: Path, msg: str = "next") -> str:
+    (root / "README.md").write_text((root / "README.md").read_text() + msg + "\n")
+    sh(root, "commit", "-q", "-am", msg)
+    return sh(root, "rev-parse", "HEAD")
+
+
+def run(capsys, root: Path, *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(["-C", str(root), "gate", *args])
+    out, err = capsys.readouterr()
+    return exc.value.code, out, err
+
+
+def write_results(root: Path, sha: str, entries: dict) -> Path:
+    path = root / ".issue-flow" / "results" / f"{sha}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entries))
+    return path
+
+
+def entry(status="pass", **kw):
+    base = {"status": status, "tests": 3, "failures": 0 if status == "pass" else 1, "skipped": 0, "duration": 1.5, "source": "ci", "failed_names": []}
+    base.update(kw)
+    return base
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_nothing_recorded_is_missing_exit_1(repo, capsys):
+    code, out, err = run(capsys, repo)
+    assert code == 1
+    lines = [line for line in out.splitlines() if line.startswith(("lint", "test:mock"))]
+    assert len(lines) == 2 and all(" missing " in line + " " for line in lines)
+    assert "lint" in err and "test:mock" in err and "\n" not in err.strip()
+
+
+def test_recorded_pass_for_head(repo, capsys):
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry(), "test:mock": entry(tests=922, skipped=4, duration=61.25)})
+    code, out, err = run(capsys, repo)
+    assert code == 0, err
+    assert head[:12] in out
+    line = next(x for x in out.splitlines() if x.startswith("test:mock"))
+    assert line.split()[:6] == ["test:mock", "pass", "tests=922", "failures=0", "skipped=4", "duration=61.2s"] or line.split()[:6] == ["test:mock", "pass", "tests=922", "failures=0", "skipped=4", "duration=61.3s"]
+    assert "(recorded" in line
+
+
+def test_result_for_another_commit_is_stale(repo, capsys):
+    first = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, first, {"lint": entry(), "test:mock": entry()})
+    commit(repo)
+    code, out, err = run(capsys, repo)
+    assert code == 1
+    assert [x.split()[1] for x in out.splitlines() if x.startswith(("lint", "test:mock"))] == ["stale", "stale"]
+    assert first[:7] in out
+    assert "stale" in err
+    # ... but for the commit it was recorded for, it passes
+    code, out, err = run(capsys, repo, "--sha", first[:10])
+    assert code == 0, out + err
+
+
+def test_entry_naming_another_sha_is_stale(repo, capsys):
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry(sha="f" * 40), "test:mock": entry(sha=head)})
+    code, out, _ = run(capsys, repo)
+    assert code == 1
+    assert next(x for x in out.splitlines() if x.startswith("lint")).split()[1] == "stale"
+    assert next(x for x in out.splitlines() if x.startswith("test:mock")).split()[1] == "pass"
+
+
+def test_recorded_fail_and_json(repo, capsys):
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry(), "test:mock": entry("fail", failed_names=["s bad"])})
+    code, out, err = run(capsys, repo, "--json")
+    assert code == 1
+    doc = json.loads(out)
+    assert [(g["name"], g["status"]) for g in doc] == [("lint", "pass"), ("test:mock", "fail")]
+    assert doc[1]["failed_names"] == ["s bad"] and doc[1]["sha"] == head
+    assert doc[0]["tests"] == 3 and doc[0]["required"] is True
+    assert "test:mock" in err and "lint" not in err
+
+
+def test_optional_gate_does_not_block(repo, capsys):
+    set_gates(repo, [dict(DEFAULT_TEST_GATES[0]), dict(DEFAULT_TEST_GATES[1], required=False)])
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry()})
+    code, out, _ = run(capsys, repo)
+    assert code == 0
+    assert "optional" in next(x for x in out.splitlines() if x.startswith("test:mock"))
+
+
+def test_invalid_sha_exit_2(repo, capsys):
+    code, out, err = run(capsys, repo, "--sha", "deadbeef" * 5)
+    assert code == 2 and "deadbeef" in err
+    code, out, err = run(capsys, repo, "--sha", "--nope")
+    assert code == 2
+
+
+def test_malformed_results_file_exit_2(repo, capsys):
+    head = sh(repo, "rev-parse", "HEAD")
+    p = write_results(repo, head, {})
+    p.write_text("{broken")
+    code, _, err = run(capsys, repo)
+    assert code == 2 and f"{head}.json" in err
+    p.write_text(json.dumps({"lint": {"status": "great"}}))
+    code, _, err = run(capsys, repo)
+    assert code == 2 and "lint" in err
+
+
+def test_run_records_and_keeps_logs(repo, capsys):
+    set_gates(
+        repo,
+        [
+            dict(DEFAULT_TEST_GATES[0], command=writer("reports/eslint.json", ESLINT_OK, 0, "lint says hi")),
+            dict(DEFAULT_TEST_GATES[1], command=writer("reports/junit-test-mock.xml", JUNIT_FAIL, 1, "jest says no")),
+        ],
+    )
+    head = sh(repo, "rev-parse", "HEAD")
+    code, out, err = run(capsys, repo, "--run")
+    assert code == 1
+    lint = next(x for x in out.splitlines() if x.startswith("lint"))
+    tests = next(x for x in out.splitlines() if x.startswith("test:mock"))
+    assert lint.split()[:5] == ["lint", "pass", "tests=1", "failures=0", "skipped=0"] and "(run)" in lint
+    assert tests.split()[:6] == ["test:mock", "fail", "tests=3", "failures=1", "skipped=1", "duration=4.5s"]
+    assert "s bad" in out
+    recorded = json.loads((repo / ".issue-flow" / "results" / f"{head}.json").read_text())
+    assert recorded["lint"]["status"] == "pass" and recorded["lint"]["sha"] == head
+    assert recorded["test:mock"]["failures"] == 1 and recorded["test:mock"]["source"] == "run"
+    log = repo / ".issue-flow" / "logs" / f"test_mock-{head[:12]}.log"
+    assert "jest says no" in log.read_text()
+    assert "lint says hi" in (repo / ".issue-flow" / "logs" / f"lint-{head[:12]}.log").read_text()
+    # A second call reads the recorded results: no re-run.
+    (repo / "reports" / "eslint.json").unlink()
+    code, out, _ = run(capsys, repo)
+    assert code == 1
+    assert "(recorded" in next(x for x in out.splitlines() if x.startswith("lint"))
+    assert not (repo / "reports" / "eslint.json").exists()
+
+
+def test_run_ignores_a_report_left_from_before(repo, capsys):
+    (repo / "reports").mkdir()
+    (repo / "reports" / "junit-test-mock.xml").write_text(JUNIT_FAIL)
+    set_gates(repo, [dict(DEFAULT_TEST_GATES[1], command=py_cmd("pass"))])
+    code, out, _ = run(capsys, repo, "--run")
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("test:mock"))
+    assert line.split()[1] == "pass" and "tests=-" in line
+
+
+def test_run_timeout_fails_fast(repo, capsys):
+    set_gates(repo, [{"name": "slow", "command": py_cmd("import time; time.sleep(30)"), "timeout": 0.5}])
+    t = time.perf_counter()
+    code, out, _ = run(capsys, repo, "--run")
+    assert time.perf_counter() - t < 10
+    assert code == 1
+    assert "timed out" in out and out.count("slow") >= 1
+
+
+def test_record_binds_reports_to_head(repo, capsys):
+    (repo / "reports").mkdir()
+    (repo / "reports" / "eslint.json").write_text(ESLINT_OK)
+    (repo / "reports" / "junit-test-mock.xml").write_text(JUNIT_PASS)
+    head = sh(repo, "rev-parse", "HEAD")
+    code, out, err = run(capsys, repo, "--record")
+    assert code == 0, out + err
+    data = json.loads((repo / ".issue-flow" / "results" / f"{head}.json").read_text())
+    assert data["test:mock"]["tests"] == 2 and data["test:mock"]["sha"] == head
+    assert data["test:mock"]["source"].startswith("report")
+    first = head
+    commit(repo)
+    code, out, _ = run(capsys, repo, "--record", "--sha", first)
+    assert code == 2  # reports are bound to HEAD only
+
+
+# --------------------------------------------------------------------------- library
+
+
+def test_record_from_reports(repo):
+    cfg = load_config(repo)
+    head = sh(repo, "rev-parse", "HEAD")
+    assert gates.record_from_reports(cfg, head) == {}
+    (repo / "reports").mkdir()
+    (repo / "reports" / "junit-test-mock.xml").write_text(JUNIT_FAIL)
+    rec = gates.record_from_reports(cfg, head)
+    assert list(rec) == ["test:mock"]
+    assert rec["test:mock"]["status"] == "fail" and rec["test:mock"]["failed_names"] == ["s bad"]
+    (repo / "reports" / "eslint.json").write_text(ESLINT_OK)
+    gates.record_from_reports(cfg, head)
+    data = json.loads((repo / ".issue-flow" / "results" / f"{head}.json").read_text())
+    assert set(data) == {"lint", "test:mock"}
+    (repo / "reports" / "eslint.json").write_text("[{")
+    with pytest.raises(IssueFlowError, match="eslint.json"):
+        gates.record_from_reports(cfg, head)
+
+
+@dataclass
+class CheckRun:
+    name: str
+    status: str
+    conclusion: str | None = None
+
+
+@dataclass
+class Status:
+    context: str
+    state: str
+
+
+class FakeGitHub:
+    def __init__(self, runs=(), statuses=()):
+        self.runs, self.statuses, self.calls = list(runs), list(statuses), []
+
+    def check_runs(self, sha):
+        self.calls.append(("check_runs", sha))
+        return self.runs
+
+    def commit_statuses(self, sha):
+        self.calls.append(("commit_statuses", sha))
+        return self.statuses
+
+
+def statuses_of(results):
+    return {r.name: r.status for r in results}
+
+
+def test_github_check_runs_and_statuses(repo):
+    cfg = load_config(repo)
+    head = sh(repo, "rev-parse", "HEAD")
+    gh = FakeGitHub(runs=[CheckRun("lint", "completed", "success"), CheckRun("test:mock", "in_progress")])
+    res = gates.evaluate(cfg, head, gh)
+    assert statuses_of(res) == {"lint": "pass", "test:mock": "pending"}
+    assert res[0].source.startswith("check run")
+    assert ("check_runs", head) in gh.calls
+
+    gh = FakeGitHub(runs=[CheckRun("lint", "completed", "failure")], statuses=[Status("test:mock", "pending")])
+    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "fail", "test:mock": "pending"}
+
+    gh = FakeGitHub(statuses=[Status("lint", "success"), Status("test:mock", "error")])
+    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "pass", "test:mock": "fail"}
+
+    gh = FakeGitHub(runs=[CheckRun("lint", "completed", "skipped"), CheckRun("other", "completed", "success")])
+    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "fail", "test:mock": "missing"}
+
+    # two runs with one name (two apps): one still running -> pending, not a pass
+    gh = FakeGitHub(runs=[CheckRun("lint", "completed", "success"), CheckRun("lint", "queued")])
+    assert statuses_of(gates.evaluate(cfg, head, gh))["lint"] == "pending"
+
+
+def test_recorded_result_wins_over_github(repo):
+    cfg = load_config(repo)
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry("fail")})
+    gh = FakeGitHub(runs=[CheckRun("lint", "completed", "success")])
+    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "fail", "test:mock": "missing"}
+
+
+def test_github_beats_stale(repo):
+    cfg = load_config(repo)
+    first = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, first, {"lint": entry(), "test:mock": entry()})
+    head = commit(repo)
+    gh = FakeGitHub(runs=[CheckRun("lint", "completed", "success")])
+    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "pass", "test:mock": "stale"}
+
+
+def test_github_error_means_missing_not_crash(repo):
+    cfg = load_config(repo)
+    head = sh(repo, "rev-parse", "HEAD")
+
+    class Down:
+        def check_runs(self, sha):
+            raise IssueFlowError("GitHub: 502 Bad Gateway")
+
+        commit_statuses = check_runs
+
+    res = gates.evaluate(cfg, head, Down())
+    assert statuses_of(res) == {"lint": "missing", "test:mock": "missing"}
+    assert "502" in res[0].detail
+
+
+def test_gate_result_roundtrip():
+    g = gates.GateResult(name="lint", status="pass", tests=1, failures=0, skipped=0, duration=0.5, source="run", sha="a" * 40)
+    assert g.passed
+    d = g.to_dict()
+    assert d["name"] == "lint" and d["status"] == "pass" and d["duration"] == 0.5
+    assert not gates.GateResult(name="x", status="pending").passed
+
+
+def test_cli_uses_github_for_unrecorded_gates(repo, capsys, monkeypatch):
+    from issue_flow.commands import gate as gate_cmd
+
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry()})
+    fake = FakeGitHub(runs=[CheckRun("test:mock", "in_progress")])
+    monkeypatch.setattr(gate_cmd, "_github_client", lambda cfg: fake)
+    code, out, err = run(capsys, repo)
+    assert code == 1
+    assert next(x for x in out.splitlines() if x.startswith("test:mock")).split()[1] == "pending"
+    assert "test:mock pending" in err
+    assert fake.calls == [("check_runs", head)]  # lint is recorded; a matching check run spares the statuses call
+
+
+def test_no_token_means_no_github_client(repo, monkeypatch):
+    from issue_flow.commands import gate as gate_cmd
+
+    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
+    monkeypatch.delenv("GH_TOKEN", raising=False)
+    cfg = load_config(repo)
+    cfg.repository = "owner/name"
+    assert gate_cmd._github_client(cfg) is None
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_test_token")
+    client = gate_cmd._github_client(cfg)
+    assert client is not None and callable(client.check_runs)

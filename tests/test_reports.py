@@ -1,0 +1,226 @@
+"""Test report parsing: JUnit XML (jest-junit), jest --json, ESLint -f json."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from issue_flow.adapters import reports as r
+from issue_flow.errors import IssueFlowError
+
+JUNIT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="jest tests" tests="5" failures="1" errors="0" time="2.345">
+  <testsuite name="VoiceAgent" errors="0" failures="1" skipped="1" timestamp="2025-01-01T00:00:00" time="1.2" tests="3">
+    <testcase classname="VoiceAgent connects" name="VoiceAgent connects" time="0.1">
+    </testcase>
+    <testcase classname="VoiceAgent retries on 502" name="VoiceAgent retries on 502" time="0.2">
+      <failure>Error: expect(received).toBe(expected)</failure>
+    </testcase>
+    <testcase classname="VoiceAgent later" name="VoiceAgent later" time="0">
+      <skipped/>
+    </testcase>
+  </testsuite>
+  <testsuite name="Proxy" errors="0" failures="0" skipped="0" timestamp="2025-01-01T00:00:01" time="1.1" tests="2">
+    <testcase classname="Proxy forwards" name="Proxy forwards" time="0.5"/>
+    <testcase classname="Proxy closes" name="Proxy closes" time="0.6"/>
+  </testsuite>
+</testsuites>
+"""
+
+
+def write(tmp_path, name, data):
+    p = tmp_path / name
+    p.write_bytes(data if isinstance(data, bytes) else data.encode())
+    return p
+
+
+def test_junit_jest_junit(tmp_path):
+    s = r.parse_report(write(tmp_path, "junit.xml", JUNIT))
+    assert (s.tests, s.failures, s.errors, s.skipped, s.suites) == (5, 1, 0, 1, 2)
+    assert s.duration_s == pytest.approx(2.345)
+    assert s.failed_names == ["VoiceAgent retries on 502"]
+    assert s.format == "junit"
+    assert not s.passed
+
+
+def test_junit_bare_testsuite_and_errors(tmp_path):
+    data = b"""<testsuite name="pytest" tests="3" errors="1" failures="0" skipped="0" time="0.5">
+      <testcase classname="tests.test_a" name="test_ok" time="0.1"/>
+      <testcase classname="tests.test_a" name="test_boom" time="0.1"><error message="x">trace</error></testcase>
+      <testcase classname="tests.test_a" name="test_ok2" time="0.1"/>
+    </testsuite>"""
+    s = r.parse_report(write(tmp_path, "r.xml", data), "junit")
+    assert (s.tests, s.failures, s.errors, s.skipped, s.suites) == (3, 0, 1, 0, 1)
+    assert s.duration_s == pytest.approx(0.5)
+    assert s.failed_names == ["tests.test_a test_boom"]
+    assert not s.passed
+
+
+def test_junit_suite_that_failed_to_run(tmp_path):
+    # A suite with an error count but no test cases (e.g. a syntax error in the test file).
+    data = b'<testsuites tests="0" failures="0" errors="1" time="0.1"><testsuite name="broken.test.ts" tests="0" errors="1" failures="0" time="0.1"/></testsuites>'
+    s = r.parse_report(write(tmp_path, "r.xml", data))
+    assert s.errors == 1 and not s.passed
+    assert s.failed_names == ["broken.test.ts"]
+
+
+def test_junit_all_passing(tmp_path):
+    data = b'<testsuites><testsuite name="a" time="1.5"><testcase name="t1" classname="a"/></testsuite><testsuite name="b" time="0.5"><testcase name="t2" classname="b"/></testsuite></testsuites>'
+    s = r.parse_report(write(tmp_path, "r.xml", data))
+    assert s.passed and s.tests == 2 and s.duration_s == pytest.approx(2.0)
+
+
+def test_junit_billion_laughs_is_refused_fast(tmp_path):
+    bomb = b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
+    prev = "lol"
+    for i in range(1, 10):
+        bomb += f'<!ENTITY lol{i} "{("&" + prev + ";") * 10}">\n'.encode()
+        prev = f"lol{i}"
+    bomb += f"]>\n<testsuites>&{prev};</testsuites>\n".encode()
+    path = write(tmp_path, "bomb.xml", bomb)
+    t = time.perf_counter()
+    with pytest.raises(IssueFlowError) as exc:
+        r.parse_report(path)
+    assert time.perf_counter() - t < 1.0
+    assert "bomb.xml" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_junit_external_entity_is_refused(tmp_path):
+    data = b'<?xml version="1.0"?><!DOCTYPE t [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><testsuites name="&xxe;"/>'
+    with pytest.raises(IssueFlowError, match="xxe.xml"):
+        r.parse_report(write(tmp_path, "xxe.xml", data))
+
+
+def test_junit_not_xml_names_the_file(tmp_path):
+    with pytest.raises(IssueFlowError, match="junit-test-mock.xml"):
+        r.parse_report(write(tmp_path, "junit-test-mock.xml", b"<testsuites><testsuite>"), "junit")
+    with pytest.raises(IssueFlowError, match="odd.xml"):
+        r.parse_report(write(tmp_path, "odd.xml", b"<html><body/></html>"), "junit")
+
+
+JEST = {
+    "numFailedTestSuites": 1,
+    "numFailedTests": 1,
+    "numPassedTestSuites": 1,
+    "numPassedTests": 2,
+    "numPendingTestSuites": 0,
+    "numPendingTests": 1,
+    "numRuntimeErrorTestSuites": 0,
+    "numTodoTests": 0,
+    "numTotalTestSuites": 2,
+    "numTotalTests": 4,
+    "startTime": 1_700_000_000_000,
+    "success": False,
+    "testResults": [
+        {
+            "name": "/repo/tests/a.test.ts",
+            "status": "failed",
+            "startTime": 1_700_000_000_100,
+            "endTime": 1_700_000_001_100,
+            "message": "",
+            "assertionResults": [
+                {"fullName": "A works", "status": "passed", "title": "works"},
+                {"fullName": "A breaks", "status": "failed", "title": "breaks"},
+                {"fullName": "A later", "status": "pending", "title": "later"},
+            ],
+        },
+        {
+            "name": "/repo/tests/b.test.ts",
+            "status": "passed",
+            "startTime": 1_700_000_000_200,
+            "endTime": 1_700_000_002_500,
+            "assertionResults": [{"fullName": "B works", "status": "passed", "title": "works"}],
+        },
+    ],
+}
+
+
+def test_jest_json(tmp_path):
+    s = r.parse_report(write(tmp_path, "jest.json", json.dumps(JEST)))
+    assert s.format == "jest-json"
+    assert (s.tests, s.failures, s.errors, s.skipped, s.suites) == (4, 1, 0, 1, 2)
+    assert s.failed_names == ["A breaks"]
+    assert s.duration_s == pytest.approx(2.5)
+
+
+def test_jest_json_runtime_error_suite(tmp_path):
+    doc = {
+        "numTotalTests": 0,
+        "numFailedTests": 0,
+        "numPendingTests": 0,
+        "numTotalTestSuites": 1,
+        "numRuntimeErrorTestSuites": 1,
+        "testResults": [{"name": "/repo/t.test.ts", "status": "failed", "message": "SyntaxError", "assertionResults": []}],
+    }
+    s = r.parse_report(write(tmp_path, "j.json", json.dumps(doc)), "jest-json")
+    assert s.errors == 1 and not s.passed
+    assert s.failed_names == ["/repo/t.test.ts"]
+
+
+def test_jest_json_counts_from_assertions_when_totals_absent(tmp_path):
+    doc = {"testResults": [{"name": "x", "assertionResults": [{"fullName": "x a", "status": "failed"}, {"fullName": "x b", "status": "todo"}]}]}
+    s = r.parse_report(write(tmp_path, "j.json", json.dumps(doc)))
+    assert (s.tests, s.failures, s.skipped) == (2, 1, 1)
+
+
+ESLINT = [
+    {"filePath": "/repo/src/a.ts", "messages": [], "errorCount": 0, "warningCount": 1, "fatalErrorCount": 0},
+    {"filePath": "/repo/src/b.ts", "messages": [{"ruleId": "no-unused-vars", "severity": 2}], "errorCount": 2, "warningCount": 0},
+    {"filePath": "/repo/src/c.ts", "messages": [], "errorCount": 0, "warningCount": 0},
+]
+
+
+def test_eslint_json(tmp_path):
+    s = r.parse_report(write(tmp_path, "eslint.json", json.dumps(ESLINT)))
+    assert s.format == "eslint"
+    assert (s.tests, s.failures, s.errors, s.skipped, s.warnings) == (3, 2, 0, 0, 1)
+    assert s.failed_names == ["/repo/src/b.ts"]
+    assert not s.passed
+
+
+def test_eslint_clean_passes(tmp_path):
+    s = r.parse_report(write(tmp_path, "eslint.json", json.dumps(ESLINT[:1])), "eslint")
+    assert s.passed and s.tests == 1 and s.warnings == 1
+
+
+def test_malformed_json_names_the_file(tmp_path):
+    with pytest.raises(IssueFlowError, match="eslint.json"):
+        r.parse_report(write(tmp_path, "eslint.json", "[{"), "eslint")
+    with pytest.raises(IssueFlowError, match="jest.json"):
+        r.parse_report(write(tmp_path, "jest.json", "{\"numTotalTests\": }"))
+    with pytest.raises(IssueFlowError, match="deep.json"):
+        r.parse_report(write(tmp_path, "deep.json", "[" * 100_000 + "]" * 100_000))
+
+
+def test_wrong_shape_names_the_file(tmp_path):
+    with pytest.raises(IssueFlowError, match="e.json"):
+        r.parse_report(write(tmp_path, "e.json", '{"a": 1}'), "eslint")
+    with pytest.raises(IssueFlowError, match="j.json"):
+        r.parse_report(write(tmp_path, "j.json", '[1, 2]'), "jest-json")
+    with pytest.raises(IssueFlowError, match="j2.json"):
+        r.parse_report(write(tmp_path, "j2.json", '{"numTotalTests": "many"}'))
+    with pytest.raises(IssueFlowError, match="x.txt"):
+        r.parse_report(write(tmp_path, "x.txt", "PASS all good"))
+    with pytest.raises(IssueFlowError, match="format"):
+        r.parse_report(write(tmp_path, "y.json", "[]"), "tap")
+
+
+def test_missing_file_names_it(tmp_path):
+    with pytest.raises(IssueFlowError, match="nope.xml"):
+        r.parse_report(tmp_path / "nope.xml")
+
+
+def test_guess_format():
+    assert r.guess_format(JUNIT) == "junit"
+    assert r.guess_format(b"\xef\xbb\xbf  <testsuite/>") == "junit"
+    assert r.guess_format(b"  [ ]") == "eslint"
+    assert r.guess_format(b'\n{"numTotalTests": 0}') == "jest-json"
+    assert r.guess_format(b"hello") is None
+
+
+def test_summary_to_dict():
+    s = r.ReportSummary(tests=2, failures=0, errors=0, skipped=1, duration_s=1.25, failed_names=[], suites=1, format="junit")
+    d = s.to_dict()
+    assert d["tests"] == 2 and d["duration_s"] == 1.25 and d["format"] == "junit"
