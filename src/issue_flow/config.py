@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from issue_flow.records import factory, record
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ DEFAULT_API_URL = "https://api.github.com"
 STATE_DIR = ".issue-flow"
 
 
-@dataclass
+@record
 class Package:
     """A versioned package: ``manifest`` is a package.json or pyproject.toml path."""
 
@@ -31,7 +31,7 @@ class Package:
     tag_prefix: str = "v"
 
 
-@dataclass
+@record
 class Gate:
     """A release gate and where its result comes from."""
 
@@ -57,7 +57,7 @@ DEFAULT_GATES = [
 ]
 
 
-@dataclass
+@record
 class Config:
     root: Path
     source: Path | None = None
@@ -67,8 +67,8 @@ class Config:
     releases: str = "docs/releases"
     templates: str | None = None
     default_branch: str = "main"
-    packages: list[Package] = field(default_factory=list)
-    gates: list[Gate] = field(default_factory=lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
+    packages: list[Package] = factory(list)
+    gates: list[Gate] = factory(lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
 
     @property
     def docs_dir(self) -> Path:

@@ -14,7 +14,7 @@ sides have labels, else by position when the counts agree, else not at all (repo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from issue_flow.records import factory, record
 from functools import cached_property
 from pathlib import Path
 
@@ -31,23 +31,23 @@ PARENT_KEYS = ("Parent", "Epic (parent)", "Epic", "Parent issue")
 GITHUB_KEYS = ("GitHub", "GitHub Issue", "GitHub issue")
 
 
-@dataclass
+@record
 class FolderRef:
     number: int
     path: Path
     kind: str = "issue"  # issue | epic
 
 
-@dataclass
+@record
 class Skipped:
     path: str
     reason: str
 
 
-@dataclass
+@record
 class Discovery:
-    folders: dict[int, FolderRef] = field(default_factory=dict)
-    skipped: list[Skipped] = field(default_factory=list)
+    folders: dict[int, FolderRef] = factory(dict)
+    skipped: list[Skipped] = factory(list)
 
 
 def discover(cfg: Config) -> Discovery:
@@ -99,13 +99,13 @@ def discover(cfg: Config) -> Discovery:
     return found
 
 
-@dataclass
+@record
 class Pair:
     criterion: Task | None
     row: Row | None
 
 
-@dataclass
+@record
 class Phase:
     title: str
     heading_line: int

@@ -8,7 +8,6 @@ calls run in order after the files are ready.
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,8 @@ class FileWrite:
     why: str = ""
 
     def render(self, root: Path | None = None) -> str:
+        import difflib
+
         name = _rel(self.path, root)
         if self.old is None:
             header = f"create {name}" + (f"  ({self.why})" if self.why else "")

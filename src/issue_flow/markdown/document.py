@@ -12,7 +12,7 @@ column (marker + evidence text per row).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from issue_flow.records import record
 from functools import cached_property
 from pathlib import Path
 
@@ -117,7 +117,7 @@ def norm(text: str) -> str:
     return strip_markup(text).casefold().strip(" .:–—-")
 
 
-@dataclass
+@record
 class Task:
     line: int
     depth: int
@@ -131,7 +131,7 @@ class Task:
         return self.label or strip_markup(self.text)
 
 
-@dataclass
+@record
 class Row:
     line: int
     cells: list[str]  # raw cell texts (between pipes, untrimmed)
@@ -143,14 +143,14 @@ class Row:
         return self.cells[0].strip() if self.cells else ""
 
 
-@dataclass
+@record
 class StatusCell:
     marker: str | None
     done: bool | None
     evidence: str
 
 
-@dataclass
+@record
 class Table:
     header_line: int
     headers: list[str]
@@ -163,14 +163,14 @@ class Table:
         return parse_status(row.cells[self.status_col])
 
 
-@dataclass
+@record
 class Heading:
     line: int
     level: int
     text: str
 
 
-@dataclass
+@record
 class HeaderLine:
     line: int
     key: str

@@ -14,7 +14,7 @@ The scanner never changes text: it reports line numbers; edits are made by
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from issue_flow.records import factory, record
 
 # Line kinds
 BLANK = "blank"
@@ -53,7 +53,7 @@ def _html_block_start(body: str) -> bool:
     return _html_rx.match(body) is not None
 
 
-@dataclass
+@record
 class ItemInfo:
     """A list item's first line."""
 
@@ -65,22 +65,22 @@ class ItemInfo:
     depth: int  # nesting depth, 0 for a top-level item
 
 
-@dataclass
+@record
 class TableInfo:
     header: int  # line index of the header row
     delimiter: int
-    body: list[int] = field(default_factory=list)
+    body: list[int] = factory(list)
     indent: int = 0
 
 
-@dataclass
+@record
 class HeadingInfo:
     line: int
     level: int
     text: str
 
 
-@dataclass
+@record
 class Scan:
     kinds: list[str]
     items: list[ItemInfo]
