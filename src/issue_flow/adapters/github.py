@@ -394,21 +394,27 @@ class GitHub:
             f"comment on issue #{number}", send, lambda: self.find_comment(number, marker), not_found=self._nf(number)
         )
 
-    def edit_issue_body(self, number: int, new_body: str, expected_old: str | None) -> IssueData:
+    def edit_issue_body(
+        self, number: int, new_body: str, expected_old: str | None, *, read_first: bool = True
+    ) -> IssueData:
         """Replace the body of #number, if it is still ``expected_old`` (None: whatever it is).
 
         The issue is read first: already ``new_body`` means nothing to send; something other
         than ``expected_old`` raises :class:`RemoteChanged` and nothing is written.
+        ``read_first=False`` says the caller has just read the body (it is ``expected_old``):
+        the first PATCH goes out without reading it again (one request instead of two);
+        after a failure the adapter still looks before sending again.
         """
         self._check_size(new_body, f"body of issue #{number}")
         changed = (
             f"issue #{number}: the body changed on GitHub since it was read; nothing written, run again"
         )
-        current = self.get_issue(number)
-        if current.body == new_body:
-            return current
-        if expected_old is not None and current.body != expected_old:
-            raise RemoteChanged(changed)
+        if read_first or expected_old is None:
+            current = self.get_issue(number)
+            if current.body == new_body:
+                return current
+            if expected_old is not None and current.body != expected_old:
+                raise RemoteChanged(changed)
 
         def send() -> IssueData:
             issue = self._repo.get_issue(number)
