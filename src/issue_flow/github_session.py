@@ -1,0 +1,76 @@
+"""Build the GitHub adapter from the configuration and the environment.
+
+Shared by every command that talks to GitHub (sync, close, new, gate)::
+
+    gh = open_github(cfg)                   # IssueFlowError (exit 2) without a token
+    gh = open_github(cfg, required=False)   # None without a token: work offline
+
+The token comes from ``GITHUB_TOKEN`` or ``GH_TOKEN`` (never printed or written), the API
+URL and repository from the configuration (which already honours ``GITHUB_API_URL`` and
+``GITHUB_REPOSITORY``). Client behaviour can be tuned from the environment, which is how the
+tests make timeouts short and switch throttling off:
+
+- ``ISSUE_FLOW_GITHUB_TIMEOUT``: seconds per request (whole seconds, rounded up; default 10);
+- ``ISSUE_FLOW_GITHUB_RETRIES``: retries of a failed read, and of a write that did not land
+  (default 3);
+- ``ISSUE_FLOW_GITHUB_THROTTLE``: seconds between requests (default: the adapter's).
+
+Building the adapter sends no request, and this module does not import PyGithub itself.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING, Any
+
+from issue_flow.errors import IssueFlowError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from issue_flow.adapters.github import GitHub
+    from issue_flow.config import Config
+
+NO_TOKEN = "no GitHub token: set GITHUB_TOKEN or GH_TOKEN"
+
+
+def _env_number(name: str, *, integer: bool, minimum: float) -> float | int | None:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value: float | int = int(raw) if integer else float(raw)
+    except ValueError:
+        value = math.nan
+    if not (isinstance(value, int) or math.isfinite(value)) or value < minimum:
+        kind = "whole number" if integer else "number of seconds"
+        raise IssueFlowError(f"{name} must be a {kind} of at least {minimum:g}, not {raw!r}")
+    return value
+
+
+def client_options() -> dict[str, Any]:
+    """Adapter keyword arguments read from the ISSUE_FLOW_GITHUB_* environment variables."""
+    opts: dict[str, Any] = {}
+    timeout = _env_number("ISSUE_FLOW_GITHUB_TIMEOUT", integer=False, minimum=0.001)
+    if timeout is not None:
+        opts["timeout"] = timeout
+    retries = _env_number("ISSUE_FLOW_GITHUB_RETRIES", integer=True, minimum=0)
+    if retries is not None:
+        opts["max_retries"] = retries
+    throttle = _env_number("ISSUE_FLOW_GITHUB_THROTTLE", integer=False, minimum=0)
+    if throttle is not None:
+        opts["throttle"] = throttle
+    return opts
+
+
+def open_github(cfg: "Config", *, required: bool = True) -> "GitHub | None":
+    """The adapter for ``cfg``'s repository; None without a token when not ``required``."""
+    from issue_flow.adapters.github import GitHub, token_from_env
+
+    token = token_from_env()
+    if not token:
+        if required:
+            raise IssueFlowError(NO_TOKEN)
+        return None
+    repository = cfg.require_repository()
+    opts = client_options()
+    return GitHub(cfg.api_url, repository, token, **opts)
