@@ -351,7 +351,9 @@ class Document:
 def escape_cell(text: str) -> str:
     """Make free text safe inside a table cell (one line, pipes escaped)."""
     text = " ".join(text.split())
-    return re.sub(r"(?<!\\)\|", r"\\|", text)
+    # A pipe is escaped unless an odd run of backslashes already escapes it ('\\|' is an
+    # escaped backslash followed by a cell separator, so it needs one more).
+    return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
 
 
 def status_cell_text(cell: str, done: bool, note: str | None = None) -> str:

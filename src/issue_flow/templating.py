@@ -1,0 +1,314 @@
+"""Jinja templates for new issue folders: where they are found and how they render.
+
+Template files are found by relative path (``follow-up/README.md.j2``) in this order:
+
+1. the ``templates`` folder named in the configuration (``Config.templates_dir``): a file
+   there overrides the built-in file with the same relative path, and a folder there with a
+   ``README.md.j2`` is a kind of its own;
+2. the built-in templates: ``issue_flow/templates`` inside the installed package (the
+   wheel force-includes the repository's top-level ``templates/`` there), or, in a source
+   checkout or editable install, the repository's ``templates/`` folder itself.
+
+A kind is a folder holding ``README.md.j2``; every ``*.j2`` file directly in it becomes a
+file of the new issue folder (``README.md.j2`` -> ``README.md``), and its ``kind.toml``
+holds the default acceptance criteria, the TRACKING phases and the ordering constraints.
+Folders starting with ``_`` hold shared partials and are not kinds.
+
+Rendering uses ``StrictUndefined``: a variable a template names but nobody defines is a
+one-line :class:`IssueFlowError` naming the template and the variable (exit 2), never a
+silently empty string. jinja2 is imported only when templates are used.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from issue_flow.errors import IssueFlowError
+
+KIND_FILE = "kind.toml"
+_KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*$")
+
+
+def builtin_dir() -> Path | None:
+    """The built-in templates: inside the installed package, else the source checkout's."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parents[1] / "templates"):
+        if candidate.is_dir() and any(candidate.glob(f"*/{KIND_FILE}")):
+            return candidate
+    return None
+
+
+# --------------------------------------------------------------------------- filters
+#
+# Titles and labels come from people (and later from GitHub): they may hold any of the
+# characters Markdown gives a meaning. The filters below turn plain text into Markdown
+# that renders as that text, on one line, in the place it is used.
+
+_ALWAYS = set("\\`*[]<>|~")
+
+
+def md_inline(value: Any) -> str:
+    """Plain text -> inline Markdown (one line) that renders as the same text.
+
+    Escapes what could start emphasis, code, links, HTML, strike-through or a table cell
+    (``\\ ` * [ ] < > | ~``), an ``_`` that is not inside a word, an ``&`` that would read as
+    an entity, and a trailing run of ``#`` (an ATX heading's closing sequence).
+    """
+    text = " ".join(str(value).split())
+    out: list[str] = []
+    n = len(text)
+    trailing_hashes = len(text) - len(text.rstrip("#"))
+    for i, ch in enumerate(text):
+        if ch in _ALWAYS:
+            out.append("\\" + ch)
+        elif ch == "_":
+            before = text[i - 1] if i > 0 else " "
+            after = text[i + 1] if i + 1 < n else " "
+            out.append("_" if before.isalnum() and after.isalnum() else "\\_")
+        elif ch == "&" and re.match(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", text[i:]):
+            out.append("\\&")
+        elif ch == "#" and i >= n - trailing_hashes:
+            out.append("\\#")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def md_cell(value: Any) -> str:
+    """Plain text -> the text of a GitHub table cell (pipes escaped, one line)."""
+    return md_inline(value)
+
+
+def md_link_text(value: Any) -> str:
+    """Plain text -> the text between ``[`` and ``]`` of a link.
+
+    Brackets are escaped (as everywhere), and so is a ``(`` right after a ``]``, so that
+    no ``](`` appears inside the link text: simple readers that take the first ``](`` of
+    a ``**GitHub:**`` line as the start of its URL still find the right one.
+    """
+    return md_inline(value).replace("](", "]\\(")
+
+
+def md_cell_raw(value: Any) -> str:
+    """Markdown source -> a table cell: one line, unescaped pipes escaped, markup kept."""
+    text = " ".join(str(value).split())
+    out: list[str] = []
+    backslashes = 0
+    for ch in text:
+        if ch == "|" and backslashes % 2 == 0:
+            out.append("\\")
+        out.append(ch)
+        backslashes = backslashes + 1 if ch == "\\" else 0
+    return "".join(out)
+
+
+FILTERS = {
+    "md_inline": md_inline,
+    "md_cell": md_cell,
+    "md_link_text": md_link_text,
+    "md_cell_raw": md_cell_raw,
+}
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+@dataclass
+class KindSpec:
+    """What ``kind.toml`` declares (its strings still unrendered)."""
+
+    name: str
+    description: str = ""
+    criteria: list[dict[str, str]] = field(default_factory=list)
+    phases: list[dict[str, Any]] = field(default_factory=list)
+    order: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Templates:
+    """The template folders of one repository (configured folder first, then built-in)."""
+
+    def __init__(self, user_dir: Path | None = None, root: Path | None = None):
+        self.root = root
+        self.builtin = builtin_dir()
+        if user_dir is not None and not Path(user_dir).is_dir():
+            raise IssueFlowError(f"templates folder {self._show(Path(user_dir))} not found (set 'templates' in the configuration)")
+        self.user_dir = Path(user_dir).resolve() if user_dir is not None else None
+        self.dirs = [d for d in (self.user_dir, self.builtin) if d is not None]
+        if not self.dirs:
+            raise IssueFlowError("no templates found: the built-in templates are missing from this installation")
+        self._env = None
+
+    # ----------------------------------------------------------- discovery
+
+    def kinds(self) -> list[str]:
+        found: set[str] = set()
+        for d in self.dirs:
+            for readme in d.glob("*/README.md.j2"):
+                name = readme.parent.name
+                if not name.startswith("_") and _KIND_NAME.match(name):
+                    found.add(name)
+        return sorted(found)
+
+    def check_kind(self, kind: str) -> str:
+        kinds = self.kinds()
+        if kind not in kinds:
+            raise IssueFlowError(f"unknown kind {kind!r} (known: {', '.join(kinds) or 'none'})")
+        return kind
+
+    def find(self, name: str) -> Path | None:
+        """The file a relative template name resolves to (override first)."""
+        for d in self.dirs:
+            path = d / name
+            if path.is_file():
+                return path
+        return None
+
+    def outputs(self, kind: str) -> list[tuple[str, str]]:
+        """(template name, output file name) for every ``*.j2`` file of the kind, README first."""
+        names: set[str] = set()
+        for d in self.dirs:
+            folder = d / kind
+            if folder.is_dir():
+                names.update(p.name for p in folder.glob("*.j2") if p.is_file())
+        ordered = sorted(names, key=lambda n: (n != "README.md.j2", n))
+        return [(f"{kind}/{n}", n[: -len(".j2")]) for n in ordered]
+
+    def kind_spec(self, kind: str) -> KindSpec:
+        path = self.find(f"{kind}/{KIND_FILE}")
+        spec = KindSpec(kind)
+        if path is None:
+            return spec
+        data = _read_toml(path, self._show(path))
+        where = self._show(path)
+
+        def bad(what: str) -> IssueFlowError:
+            return IssueFlowError(f"{where}: {what}")
+
+        spec.description = str(data.get("description", ""))
+        for k, c in enumerate(data.get("criteria", [])):
+            if not isinstance(c, dict) or not isinstance(c.get("label"), str) or not isinstance(c.get("text", ""), str):
+                raise bad(f"criteria[{k}] needs a 'label' string and a 'text' string")
+            if not c["label"].strip():
+                raise bad(f"criteria[{k}].label is empty")
+            spec.criteria.append({"label": c["label"], "text": c.get("text", "")})
+        for k, p in enumerate(data.get("phases", [])):
+            steps = p.get("steps") if isinstance(p, dict) else None
+            if not isinstance(p, dict) or not isinstance(p.get("name"), str) or not isinstance(steps, list) or not all(
+                isinstance(s, str) for s in steps
+            ):
+                raise bad(f"phases[{k}] needs a 'name' string and a 'steps' list of strings")
+            spec.phases.append({"name": p["name"], "steps": list(steps)})
+        for k, pair in enumerate(data.get("order", [])):
+            if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) and x for x in pair)):
+                raise bad(f'order[{k}] must be a pair of labels, e.g. ["Patch release", "Follow up"]')
+            if any('"' in x for x in pair):
+                raise bad(f"order[{k}]: labels may not contain double quotes")
+            spec.order.append((pair[0], pair[1]))
+        return spec
+
+    # ----------------------------------------------------------- rendering
+
+    @property
+    def env(self):
+        if self._env is None:
+            import jinja2
+
+            self._env = jinja2.Environment(
+                loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
+                undefined=jinja2.StrictUndefined,
+                keep_trailing_newline=True,
+                trim_blocks=True,
+                lstrip_blocks=True,
+                autoescape=False,
+            )
+            self._env.filters.update(FILTERS)
+        return self._env
+
+    def render(self, name: str, context: dict[str, Any]) -> str:
+        """Render template ``name`` (relative, e.g. ``bug/README.md.j2``)."""
+        import jinja2
+
+        try:
+            template = self.env.get_template(name)
+            return template.render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            where = self._show(Path(exc.filename)) if exc.filename else (exc.name or name)
+            raise IssueFlowError(f"template {where}:{exc.lineno}: {exc.message}") from None
+        except jinja2.TemplateNotFound as exc:
+            raise IssueFlowError(f"template {exc.name} not found (needed by {self.show_name(name)})") from None
+        except jinja2.UndefinedError as exc:
+            raise IssueFlowError(f"template {self._failing(exc, name)}: {exc.message}") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            raise IssueFlowError(f"template {self._failing(exc, name)}: {type(exc).__name__}: {exc}") from None
+
+    def render_string(self, source: str, context: dict[str, Any], where: str) -> str:
+        """Render a Jinja string from ``kind.toml`` (a criterion's text, a step)."""
+        import jinja2
+
+        try:
+            return self.env.from_string(source).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise IssueFlowError(f"{where}: {exc.message}") from None
+        except jinja2.UndefinedError as exc:
+            raise IssueFlowError(f"{where}: {exc.message}") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
+            raise IssueFlowError(f"{where}: {type(exc).__name__}: {exc}") from None
+
+    # ------------------------------------------------------------- helpers
+
+    def _show(self, path: Path) -> str:
+        """A template path as the user should read it."""
+        path = Path(path)
+        try:
+            resolved = path.resolve()
+        except OSError:
+            resolved = path
+        if self.builtin is not None:
+            try:
+                return f"built-in {resolved.relative_to(self.builtin).as_posix()}"
+            except ValueError:
+                pass
+        if self.root is not None:
+            try:
+                return resolved.relative_to(Path(self.root).resolve()).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
+    def show_name(self, name: str) -> str:
+        path = self.find(name)
+        return self._show(path) if path is not None else name
+
+    def _failing(self, exc: BaseException, name: str) -> str:
+        """The innermost template in the traceback (an included partial, say), else ``name``."""
+        tb = exc.__traceback__
+        last = None
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.endswith(".j2"):
+                last = (filename, tb.tb_lineno)
+            tb = tb.tb_next
+        if last is None:
+            return self.show_name(name)
+        return f"{self._show(Path(last[0]))}:{last[1]}"
+
+
+def _read_toml(path: Path, where: str) -> dict[str, Any]:
+    try:
+        import tomllib  # type: ignore[import-not-found]
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        return tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise IssueFlowError(f"{where}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise IssueFlowError(f"{where}: malformed TOML ({exc})") from None
+
+
+def today() -> str:
+    return _dt.date.today().isoformat()
