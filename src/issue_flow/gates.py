@@ -165,6 +165,8 @@ def _entry(status: str, *, sha: str, source: str, summary: Any = None, duration:
             errors=summary.errors,
             skipped=summary.skipped,
             failed_names=list(summary.failed_names),
+            suites=summary.suites,  # for evidence text ("96 suites, 922 tests"); extra keys are kept as is
+            format=summary.format,
         )
         if summary.duration_s is not None:
             entry["duration"] = round(summary.duration_s, 3)
