@@ -17,8 +17,9 @@ Status column, are never touched.
 
 **What is written.** The Status cell of each such row becomes a marker and the evidence of
 every gate it names, in configuration order, joined by ``; ``: ✅ when they all passed,
-❌ when one failed. The evidence replaces what the cell said (as ``check --note`` does), so
-running twice writes the same bytes. Per gate::
+❌ when one failed. What the cell said before is kept after " — " (a user's text is never
+lost); gate evidence from an earlier run is recognised and replaced, so running twice
+writes the same bytes. Per gate::
 
     lint passed                                   (an ESLint report, or no counts)
     test:mock 96 suites, 922 tests                (suites shown when more than one)
@@ -129,25 +130,26 @@ def row_evidence(named: list[Gate], entries: dict[str, dict[str, Any]]) -> tuple
     return ("✅" if ok else "❌"), "; ".join(gate_evidence(g, entries[g.name]) for g in named)
 
 
-def gate_cell(cell: str, marker: str, evidence: str) -> str:
-    """The new text of a Status cell: ``marker evidence``, the cell's padding kept."""
-    from issue_flow.markdown.document import escape_cell
+EVIDENCE_SEP = " — "
 
-    body = cell.strip()
-    if body:
-        lead = cell[: len(cell) - len(cell.lstrip())] or " "
-        trail = cell[len(cell.rstrip()) :]
-    else:
-        lead, trail = " ", cell[1:]
+
+def gate_cell(cell: str, marker: str, evidence: str, gate_names: Iterable[str] = ()) -> str:
+    """The new text of a Status cell: ``marker evidence``, then what the cell said before.
+
+    The user's own evidence is never lost: it follows the gate evidence after " — ". Gate
+    evidence written by an earlier run (it starts with a gate name and "passed", "failed"
+    or a count) is replaced, so a rerun writes the same bytes.
+    """
+    from issue_flow.markdown.document import escape_cell, parse_status, replace_cell_body
+
+    kept = parse_status(cell).evidence if parse_status(cell).marker else cell.strip()
+    names = [re.escape(n) for n in gate_names]
+    if names and re.match(rf"(?:{'|'.join(names)}) (?:passed|failed|\d)", kept):
+        kept = kept.split(EVIDENCE_SEP, 1)[1] if EVIDENCE_SEP in kept else ""
     new_body = f"{marker} {escape_cell(evidence)}".rstrip()
-    grow = len(new_body) - len(body)
-    if grow > 0 and len(trail) > 1:
-        trail = " " * max(1, len(trail) - grow)
-    elif grow < 0 and len(trail) > 1:
-        trail = trail + " " * (-grow)
-    elif not trail:
-        trail = " "
-    return lead + new_body + trail
+    if kept:
+        new_body += EVIDENCE_SEP + kept
+    return replace_cell_body(cell, new_body)
 
 
 # --------------------------------------------------------------------------- reports
@@ -316,7 +318,7 @@ def plan_update(cfg: Config, number: int, sha: str) -> Update:
             continue
         marker, evidence = row_evidence(named, recorded)
         a, b = row.spans[table.status_col]
-        new_text = text[:a] + gate_cell(text[a:b], marker, evidence) + text[b:]
+        new_text = text[:a] + gate_cell(text[a:b], marker, evidence, [g.name for g in cfg.gates]) + text[b:]
         update.rows.append(RowUpdate(row.line + 1, row.label, [g.name for g in named], text, new_text))
         if new_text != text:
             line = doc.lines[row.line]

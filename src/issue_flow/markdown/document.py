@@ -359,11 +359,6 @@ def escape_cell(text: str) -> str:
 def status_cell_text(cell: str, done: bool, note: str | None = None) -> str:
     """The new text of a Status cell: marker switched, evidence kept, padding kept."""
     body = cell.strip()
-    if body:
-        lead = cell[: len(cell) - len(cell.lstrip())]
-        trail = cell[len(cell.rstrip()) :]
-    else:  # an empty cell: its width is all padding
-        lead, trail = (" ", cell[1:]) if cell else ("", "")
     old_marker = match_marker(body)
     if old_marker is not None:
         rest = body[len(old_marker) :]
@@ -376,14 +371,26 @@ def status_cell_text(cell: str, done: bool, note: str | None = None) -> str:
         marker = "✅" if done else "⬜"
     if note is not None:
         rest = (" " + escape_cell(note)) if note.strip() else ""
-    new_body = marker + rest
-    if not lead:
-        lead = " "
+    return replace_cell_body(cell, marker + rest)
+
+
+def replace_cell_body(cell: str, new_body: str) -> str:
+    """``cell`` with its text replaced by ``new_body``, keeping its padding where it can.
+
+    Aligned tables keep their column width when the text grows into the padding (at
+    least one space stays) and when it shrinks (the padding grows back).
+    """
+    body = cell.strip()
+    if body:
+        lead = cell[: len(cell) - len(cell.lstrip())] or " "
+        trail = cell[len(cell.rstrip()) :]
+    else:  # an empty cell: its width is all padding
+        lead, trail = (" ", cell[1:]) if cell else (" ", "")
     grow = len(new_body) - len(body)
     if grow > 0 and len(trail) > 1:
         trail = " " * max(1, len(trail) - grow)
+    elif grow < 0 and len(trail) > 1:
+        trail = trail + " " * (-grow)
     elif not trail:
         trail = " "
-    elif grow < 0 and trail:
-        trail = trail + " " * (-grow) if len(trail) > 1 else trail
     return lead + new_body + trail
