@@ -173,7 +173,7 @@ def parse_reports(cfg: Config, sha: str) -> dict[str, dict[str, Any]]:
 
 def recorded_table(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) -> list[Any]:
     """A :class:`gates.GateResult` per configured gate: recorded now, or missing (why)."""
-    from issue_flow.gates import GateResult
+    from issue_flow.gates import GateResult, result_from_entry
 
     out = []
     for gate in cfg.gates:
@@ -182,22 +182,7 @@ def recorded_table(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) ->
             why = f"no report file at {gate.report}" if gate.report else "no report file configured"
             out.append(GateResult(gate.name, "missing", gate.required, source=why, sha=sha))
             continue
-        out.append(
-            GateResult(
-                name=gate.name,
-                status=entry["status"],
-                required=gate.required,
-                tests=entry.get("tests"),
-                failures=entry.get("failures"),
-                errors=entry.get("errors"),
-                skipped=entry.get("skipped"),
-                duration=entry.get("duration"),
-                source=entry.get("source") or "",
-                sha=sha,
-                failed_names=list(entry.get("failed_names") or []),
-                detail=str(entry.get("detail") or ""),
-            )
-        )
+        out.append(result_from_entry(gate, dict(entry, sha=sha), entry["status"], entry.get("source") or ""))
     return out
 
 

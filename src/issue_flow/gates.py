@@ -350,7 +350,8 @@ class _GitHubView:
 # --------------------------------------------------------------------------- evaluation
 
 
-def _from_entry(gate: Gate, entry: dict[str, Any], status: str, source: str) -> GateResult:
+def result_from_entry(gate: Gate, entry: dict[str, Any], status: str, source: str) -> GateResult:
+    """A :class:`GateResult` for ``gate`` from a recorded results entry."""
     return GateResult(
         name=gate.name,
         status=status,
@@ -400,7 +401,7 @@ class _OtherCommits:
 
 
 def _stale(gate: Gate, other_sha: str, entry: dict[str, Any]) -> GateResult:
-    res = _from_entry(gate, entry, "stale", f"recorded for {other_sha[:12]}")
+    res = result_from_entry(gate, entry, "stale", f"recorded for {other_sha[:12]}")
     res.sha = other_sha
     res.detail = f"it was {entry.get('status')} there"
     return res
@@ -427,13 +428,13 @@ def evaluate(
             entry_sha = entry.get("sha")
             if entry_sha in (None, sha):
                 source = f"recorded: {entry['source']}" if entry.get("source") else "recorded"
-                results.append(_from_entry(gate, dict(entry, sha=sha), entry["status"], source))
+                results.append(result_from_entry(gate, dict(entry, sha=sha), entry["status"], source))
                 continue
             stale = _stale(gate, entry_sha, entry)
         if run and gate.command:
             new = run_gate(cfg, gate, sha, echo)
             save_results(cfg, sha, {gate.name: new})
-            results.append(_from_entry(gate, new, new["status"], "run"))
+            results.append(result_from_entry(gate, new, new["status"], "run"))
             continue
         res = gh.result(gate) if gh is not None else None
         if res is not None:
