@@ -22,6 +22,12 @@ def _require_corpus() -> Path:
     pytest.skip("corpus not present beside the project (../shared/corpus); it runs in CI")
 
 
+@pytest.fixture(autouse=True)
+def _no_write_throttle(monkeypatch):
+    """Real use spaces GitHub writes by a second; tests switch that off."""
+    monkeypatch.setenv("ISSUE_FLOW_GITHUB_THROTTLE", "0")
+
+
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     """The read-only corpus tree (never written to)."""

@@ -13,7 +13,8 @@ tests make timeouts short and switch throttling off:
 - ``ISSUE_FLOW_GITHUB_TIMEOUT``: seconds per request (whole seconds, rounded up; default 10);
 - ``ISSUE_FLOW_GITHUB_RETRIES``: retries of a failed read, and of a write that did not land
   (default 3);
-- ``ISSUE_FLOW_GITHUB_THROTTLE``: seconds between requests (default: the adapter's).
+- ``ISSUE_FLOW_GITHUB_THROTTLE``: seconds between writes (default 1, as PyGithub and
+  GitHub's guidance on secondary rate limits have it; reads are not spaced).
 
 Building the adapter sends no request, and this module does not import PyGithub itself.
 """
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from issue_flow.config import Config
 
 NO_TOKEN = "no GitHub token: set GITHUB_TOKEN or GH_TOKEN"
+WRITE_THROTTLE = 1.0  # seconds between writes unless ISSUE_FLOW_GITHUB_THROTTLE says otherwise
 
 
 def _env_number(name: str, *, integer: bool, minimum: float) -> float | int | None:
@@ -57,8 +59,7 @@ def client_options() -> dict[str, Any]:
     if retries is not None:
         opts["max_retries"] = retries
     throttle = _env_number("ISSUE_FLOW_GITHUB_THROTTLE", integer=False, minimum=0)
-    if throttle is not None:
-        opts["throttle"] = throttle
+    opts["throttle"] = WRITE_THROTTLE if throttle is None else throttle
     return opts
 
 

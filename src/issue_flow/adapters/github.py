@@ -306,7 +306,7 @@ class GitHub:
             retry=_retry_policy(self.max_retries, self.max_wait, self.backoff),
             per_page=100,
             user_agent=f"issue-flow/{__version__}",
-            seconds_between_requests=throttle,
+            seconds_between_requests=0,
             seconds_between_writes=throttle,
         )
         try:
