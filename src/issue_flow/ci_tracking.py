@@ -186,26 +186,6 @@ def recorded_table(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) ->
     return out
 
 
-def markdown_table(results: list[Any], sha: str, title: str) -> str:
-    icon = {"pass": "✅ pass", "fail": "❌ fail"}
-    lines = [
-        f"### {title} ({sha[:12]})",
-        "",
-        "| Gate | Result | Tests | Failures | Skipped | Duration |",
-        "|---|---|---|---|---|---|",
-    ]
-
-    def fmt(v: Any) -> str:
-        return "-" if v is None else str(v)
-
-    for r in results:
-        duration = "-" if r.duration is None else f"{r.duration:.1f}s"
-        status = icon.get(r.status, f"⚠️ {r.status}")
-        failures = None if r.failures is None else r.failures + (r.errors or 0)
-        lines.append(f"| {r.name} | {status} | {fmt(r.tests)} | {fmt(failures)} | {fmt(r.skipped)} | {duration} |")
-    return "\n".join(lines) + "\n"
-
-
 # --------------------------------------------------------------------------- update
 
 

@@ -502,3 +502,24 @@ def format_table(results: list[GateResult], sha: str | None = None) -> str:
 def summary_message(results: list[GateResult], sha: str) -> str:
     bad = failing(results)
     return f"gates not passing for {sha[:12]}: " + ", ".join(f"{r.name} {r.status}" for r in bad)
+
+
+def markdown_table(results: list[Any], sha: str, title: str) -> str:
+    """The results as a Markdown table, for the GitHub Actions job summary."""
+    icon = {"pass": "✅ pass", "fail": "❌ fail"}
+    lines = [
+        f"### {title} ({sha[:12]})",
+        "",
+        "| Gate | Result | Tests | Failures | Skipped | Duration |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def fmt(v: Any) -> str:
+        return "-" if v is None else str(v)
+
+    for r in results:
+        duration = "-" if r.duration is None else f"{r.duration:.1f}s"
+        status = icon.get(r.status, f"⚠️ {r.status}")
+        failures = None if r.failures is None else r.failures + (r.errors or 0)
+        lines.append(f"| {r.name} | {status} | {fmt(r.tests)} | {fmt(failures)} | {fmt(r.skipped)} | {duration} |")
+    return "\n".join(lines) + "\n"

@@ -70,7 +70,7 @@ def record(app: Any, rev: str | None, strict: bool, dry_run: bool, as_json: bool
         else:
             click.echo("nothing recorded: no report file found")
     if _in_actions() and not dry_run:
-        actions_summary(ci_tracking.markdown_table(results, sha, "issue-flow ci record"))
+        actions_summary(gates.markdown_table(results, sha, "issue-flow ci record"))
     if strict and gates.failing(results):
         raise CheckFailed(gates.summary_message(results, sha))
 

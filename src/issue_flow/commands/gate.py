@@ -49,7 +49,7 @@ def command(app: Any, rev: str | None, as_json: bool, run: bool, record: bool) -
     """
     from issue_flow import gates
     from issue_flow.adapters import git
-    from issue_flow.output import emit_json
+    from issue_flow.output import actions_summary, emit_json
 
     cfg = app.config
     head = git.head_sha(cfg.root) if rev is None or record else None
@@ -70,5 +70,6 @@ def command(app: Any, rev: str | None, as_json: bool, run: bool, record: bool) -
         emit_json([r.to_dict() for r in results])
     else:
         click.echo(gates.format_table(results, sha))
+    actions_summary(gates.markdown_table(results, sha, "issue-flow gate"))
     if gates.failing(results):
         raise CheckFailed(gates.summary_message(results, sha))
