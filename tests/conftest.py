@@ -23,8 +23,14 @@ def _require_corpus() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _no_write_throttle(monkeypatch):
-    """Real use spaces GitHub writes by a second; tests switch that off."""
+def _isolated_environment(monkeypatch):
+    """No test reaches a real GitHub or inherits a runner's settings; writes not spaced.
+
+    Tests that talk to GitHub set these variables to the local test server themselves.
+    """
+    for var in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL", "GITHUB_ACTIONS",
+                "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
+        monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ISSUE_FLOW_GITHUB_THROTTLE", "0")
 
 

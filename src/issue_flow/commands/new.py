@@ -2,9 +2,33 @@
 
 The folder's files (README, TRACKING, ANALYSIS for the built-in kinds) are rendered from
 the kind's Jinja templates (:mod:`issue_flow.templating`) and the issue's data, an
-:class:`IssueData`. Today that data comes from the command line (``--title``) and the
-kind's default criteria; reading it from GitHub (title, labels, the body's task list) will
-fill the same object, so nothing below the data changes.
+:class:`IssueData`, which comes from one of two places:
+
+- **GitHub** (a token in ``GITHUB_TOKEN``/``GH_TOKEN``, a known repository, no
+  ``--offline``): one ``GET`` of issue #N gives the title (``--title`` overrides it), the
+  labels, the web URL, the Summary and the acceptance criteria (see
+  :func:`read_issue_body`). With ``--parent P`` the parent's title is the heading of its
+  local README when it has a folder (no request), else the title of #P (one ``GET``), and
+  the child is linked as a GitHub sub-issue of P (one ``POST``, a planned call: printed,
+  not sent, under ``--dry-run``). ``new N --parent P`` costs at most 4 requests (GET #N,
+  GET #P, POST; a server without sub-issues answers the POST 404 and the adapter reads #P
+  once more to tell "unsupported" from "no such parent"; that case is a one-line warning
+  and the folder is still created).
+- **The command line** (``--offline``, no token, or no repository known): ``--title`` is
+  required, the criteria are the kind's defaults; without a token a one-line note says the
+  command worked offline.
+
+The link is sent *before* the files are written: if it fails nothing is written, and if the
+files then fail to be written a rerun links nothing twice (GitHub answers 422 and the
+adapter sees the link is there). Every local check (the folder exists, an unknown kind, an
+empty title) fails before the first request; an error from GitHub (404, 401, 403,
+unreachable) is a one-line error, exit 2, and nothing is written.
+
+The kind, when ``--kind`` is not given: ``follow-up`` with ``--parent``; else the first of
+the issue's labels that names a kind (case-insensitive, a ``type:``/``kind/`` prefix
+ignored; ``enhancement`` and ``feature request`` mean ``feature``, ``defect`` means
+``bug``, ``followup`` means ``follow-up``; a configured kind is selected by its name);
+else ``bug``.
 
 With ``--parent P`` the child's README names its parent (link and title), and the
 parent's README gains one line in its "Follow-ups" list, by a surgical edit that only adds
@@ -45,11 +69,19 @@ _DOCS_SECTION = re.compile(r"doc(?:ument)?s in this folder\b", re.IGNORECASE)
 
 @dataclass
 class Criterion:
-    """One acceptance criterion: bold label (pairs it with its status row), Markdown text."""
+    """One acceptance criterion: bold label (pairs it with its status row), Markdown text.
+
+    The checklist line is ``- [ ] **<label_md>**<sep><text>``: ``label_md`` is the label as
+    Markdown (None: ``label`` escaped), ``sep`` what separates it from the text. Criteria
+    read from an issue body keep the item's own Markdown and separator, so the README line
+    says what the GitHub task says.
+    """
 
     label: str
     text: str = ""
     done: bool = False
+    label_md: str | None = None
+    sep: str = " – "
 
 
 @dataclass
@@ -59,7 +91,8 @@ class IssueData:
     ``title`` and ``parent_title`` are plain text (escaped where they are written);
     ``body`` is Markdown for the Summary; ``criteria`` replace the kind's defaults when
     given (e.g. the task list of the GitHub issue's body); ``url`` is the issue's web
-    URL (built from the configured repository when None).
+    URL (built from the configured repository when None); ``github_id`` is the issue's
+    GitHub id (what the sub-issue link sends), None when not read from GitHub.
     """
 
     number: int
@@ -71,16 +104,278 @@ class IssueData:
     criteria: list[Criterion] | None = None
     url: str | None = None
     parent_title: str | None = None
+    github_id: int | None = None
 
 
-def issue_data_from_options(number: int, *, title: str | None, kind: str | None, parent: int | None) -> IssueData:
-    """The issue's data from the command line alone (``--offline``, and for now always)."""
-    if title is None:
-        raise IssueFlowError(f"no title for #{number}: pass --title (reading the issue from GitHub is not supported yet)")
+def _clean_title(title: str) -> str:
     clean = " ".join(title.split())
     if not clean:
         raise IssueFlowError("--title is empty")
-    return IssueData(number=number, title=clean, kind=kind, parent=parent)
+    return clean
+
+
+def issue_data_from_options(
+    number: int, *, title: str | None, kind: str | None, parent: int | None, why: str | None = None
+) -> IssueData:
+    """The issue's data from the command line alone (``--offline``, or no token).
+
+    ``why`` says, in the error for a missing ``--title``, why GitHub was not asked.
+    """
+    if title is None:
+        because = why or "--offline: the title is not read from GitHub"
+        raise IssueFlowError(f"no title for #{number}: pass --title ({because})")
+    return IssueData(number=number, title=_clean_title(title), kind=kind, parent=parent)
+
+
+def issue_data_from_github(gh, number: int, *, title: str | None, kind: str | None, parent: int | None) -> IssueData:
+    """The issue's data from issue #number on GitHub (one GET); ``title`` overrides its title."""
+    issue = gh.get_issue(number)
+    criteria, summary = read_issue_body(issue.body)
+    if title is not None:
+        clean = _clean_title(title)
+    else:
+        clean = " ".join(issue.title.split())
+        if not clean:
+            raise IssueFlowError(f"issue #{number} has an empty title on GitHub: pass --title")
+    return IssueData(
+        number=number,
+        title=clean,
+        kind=kind,
+        parent=parent,
+        labels=list(issue.labels),
+        body=summary,
+        criteria=criteria or None,
+        url=issue.html_url or None,
+        github_id=issue.id,
+    )
+
+
+# ------------------------------------------------------------------ the issue body
+#
+# The criteria are the body's task list as ``issue-flow sync`` reads it
+# (:func:`issue_flow.syncing.remote_tasks`: the top-level tasks under an "Acceptance
+# criteria" heading when there is one, else all top-level tasks; not in fences or comments).
+# Each becomes one line: the item's first paragraph, its lines joined. The README needs a
+# bold label on every criterion (its status row pairs with it by label); an item without
+# one gets a label made of its own first words, set in bold *in place*, so the README line
+# reads exactly as the GitHub task minus the bold markers and ``sync`` pairs the two by text:
+#
+#   "Tests – regression test"     -> "**Tests** – regression test"  (words before – — - :)
+#   "Short one."                  -> "**Short one**."                (six words or fewer)
+#   "Reproduce with the proxy running against …" -> "**Reproduce with the proxy running** against …"
+#
+# A label is used only when its plain text writes to a table cell unchanged (no pipe, no
+# bracket, balanced code spans …) and is not already taken; else more (or fewer) words are
+# tried, and as a last resort the label is written escaped in front of the item's text.
+
+_SEPARATOR = re.compile(r"\s+[-–—]{1,2}\s+|:\s+")
+_TRAILING = " .,;:!?"
+_MAX_LABEL_WORDS = 8
+_SHORT_WORDS = 6
+_FIRST_WORDS = 5
+
+
+def read_issue_body(body: str | None) -> tuple[list[Criterion], str | None]:
+    """(criteria, Summary Markdown or None) of a GitHub issue body."""
+    from issue_flow import syncing
+    from issue_flow.markdown.document import Document, norm
+
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return [], None
+    doc = Document(None, text)
+    tasks = syncing.remote_tasks(doc)
+    if not tasks:
+        return [], _summary(doc, set())
+
+    # Left out of the Summary: every section whose heading names the acceptance criteria
+    # (the README has its own, and finds it by the first such heading), and the criteria
+    # items found elsewhere (with their continuation lines and nested items).
+    infos = {it.line: it for it in doc.structure.tasks}
+    drop: set[int] = set()
+    heads = doc.headings
+    for k, h in enumerate(heads):
+        if re.search(syncing._CRITERIA, h.text, re.IGNORECASE):
+            end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(doc.lines))
+            drop.update(range(h.line, end))
+    for t in tasks:
+        if t.line not in drop:
+            drop.update(range(t.line, _item_end(doc, t.line, infos[t.line].content_col)))
+
+    criteria: list[Criterion] = []
+    taken = {norm(t.label) for t in tasks if t.label}  # derived labels must not repeat these
+    for t in tasks:
+        content = _one_line(doc, t.line, t.text)
+        criteria.append(_criterion(content, t.label, t.checked, taken))
+    return criteria, _summary(doc, drop)
+
+
+def _one_line(doc, line: int, first: str) -> str:
+    """The item's first paragraph (its first line and the lines continuing it), one line."""
+    from issue_flow.markdown.scan import TEXT
+
+    kinds = doc.structure.kinds
+    parts = [first.strip()]
+    j = line + 1
+    while j < len(doc.lines) and kinds[j] == TEXT:
+        parts.append(doc.line_text(j).strip())
+        j += 1
+    out = []
+    for k, part in enumerate(parts):
+        if k < len(parts) - 1 and part.endswith("\\") and not part.endswith("\\\\"):
+            part = part[:-1].rstrip()  # a hard line break
+        out.append(part)
+    return " ".join(p for p in out if p)
+
+
+def _item_end(doc, line: int, content_col: int) -> int:
+    """The line after the last line of the list item starting at ``line``."""
+    from issue_flow.markdown.scan import BLANK, TEXT, _indent
+
+    kinds = doc.structure.kinds
+    last = line
+    j = line + 1
+    while j < len(doc.lines):
+        if kinds[j] == BLANK:
+            j += 1
+            continue
+        col, _n = _indent(doc.line_text(j))
+        if col >= content_col or (kinds[j] == TEXT and j == last + 1):
+            last = j
+            j += 1
+            continue
+        break
+    return last + 1
+
+
+def _usable(label_md: str) -> str | None:
+    """The plain label of Markdown ``label_md`` set in bold, if it pairs with a status row."""
+    from issue_flow.markdown.document import norm, strip_markup
+    from issue_flow.templating import md_cell
+
+    if not label_md or label_md != label_md.strip() or "*" in label_md or "\n" in label_md:
+        return None
+    if label_md.count("`") % 2 or label_md.count("[") != label_md.count("]") or "<" in label_md:
+        return None
+    label = strip_markup(label_md).strip(" :")
+    if not label or not norm(label) or norm(md_cell(label)) != norm(label) or '"' in label:
+        return None
+    return label
+
+
+def _split_trailing(prefix: str) -> tuple[str, str]:
+    head = prefix.rstrip(_TRAILING)
+    return head, prefix[len(head) :]
+
+
+def _candidates(content: str):
+    """(label Markdown, separator, text) splits of an item without a bold label, best first."""
+    m = _SEPARATOR.search(content)
+    if m is not None and m.start() > 0:
+        prefix = content[: m.start()]
+        if len(prefix.split()) <= _MAX_LABEL_WORDS:
+            head, tail = _split_trailing(prefix)
+            yield head, tail + m.group(0), content[m.end() :]
+    words = [w for w in re.finditer(r"\S+", content)]
+    if len(words) <= _SHORT_WORDS:
+        head, tail = _split_trailing(content)
+        yield head, tail, ""
+    order = list(range(_FIRST_WORDS, len(words) + 1)) + list(range(min(_FIRST_WORDS, len(words)) - 1, 0, -1))
+    for k in order:
+        end = words[k - 1].end()
+        head, tail = _split_trailing(content[:end])
+        rest_start = words[k].start() if k < len(words) else len(content)
+        yield head, tail + content[end:rest_start], content[rest_start:]
+
+
+def _criterion(content: str, label: str | None, done: bool, taken: set[str]) -> Criterion:
+    from issue_flow.markdown.document import _BOLD_LABEL, norm, strip_markup
+    from issue_flow.templating import md_inline
+
+    if label:
+        m = _BOLD_LABEL.match(content)
+        rest = content[m.end() :] if m else content
+        sm = re.match(r"\s*[-–—:]+\s*|\s+", rest)
+        sep = sm.group(0) if sm else ""
+        raw = m.group(1) if m else None
+        if raw is not None and _usable(raw) == label:
+            return Criterion(label, rest[len(sep) :], done, label_md=raw, sep=sep)
+        return Criterion(label, rest[len(sep) :], done, label_md=None, sep=sep or " – ")
+
+    first_usable: tuple[str, str, str, str] | None = None
+    for head, sep, text in _candidates(content):
+        plain = _usable(head)
+        if plain is None:
+            continue
+        if first_usable is None:
+            first_usable = (plain, head, sep, text)
+        if norm(plain) not in taken:
+            taken.add(norm(plain))
+            return Criterion(plain, text, done, label_md=head, sep=sep)
+    # No label of its own words: an escaped label in front of the whole text.
+    base = first_usable[0] if first_usable else " ".join(strip_markup(content).split()[:_FIRST_WORDS]) or "Criterion"
+    plain, k = base, 2
+    while norm(plain) in taken:
+        plain, k = f"{base} ({k})", k + 1
+    taken.add(norm(plain))
+    return Criterion(plain, content, done, label_md=md_inline(plain), sep=" – ")
+
+
+def _summary(doc, drop: set[int]) -> str | None:
+    """The body without the lines in ``drop``, its ATX headings set below the README's
+    (### and deeper), runs of blank lines made single; None when nothing is left."""
+    from issue_flow.markdown.scan import HEADING
+
+    kinds = doc.structure.kinds
+    heading = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
+    kept = [(kinds[i], doc.line_text(i)) for i in range(len(doc.lines)) if i not in drop]
+    levels = [len(m.group(1)) for kind, text in kept if kind == HEADING and (m := heading.match(text))]
+    shift = max(0, 3 - min(levels)) if levels else 0
+    out: list[str] = []
+    for kind, text in kept:
+        m = heading.match(text) if kind == HEADING and shift else None
+        if m:
+            text = "#" * min(6, len(m.group(1)) + shift) + text[m.end() :]
+        if not text.strip():
+            if out and out[-1] == "":
+                continue
+            text = ""
+        out.append(text)
+    while out and out[0] == "":
+        out.pop(0)
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out) if out else None
+
+
+def choose_kind(data: IssueData, kinds: list[str]) -> str:
+    """``--kind``; else follow-up with a parent; else the issue's labels; else bug."""
+    if data.kind:
+        return data.kind
+    if data.parent is not None:
+        return DEFAULT_CHILD_KIND
+    return kind_from_labels(data.labels, kinds) or DEFAULT_KIND
+
+
+_LABEL_ALIASES = {
+    "enhancement": "feature",
+    "feature request": "feature",
+    "feature-request": "feature",
+    "defect": "bug",
+    "followup": "follow-up",
+    "follow up": "follow-up",
+}
+
+
+def kind_from_labels(labels: list[str], kinds: list[str]) -> str | None:
+    """The first label that names a kind (``Type: Bug`` -> bug, ``enhancement`` -> feature)."""
+    for label in labels:
+        key = " ".join(str(label).casefold().split())
+        key = re.sub(r"^(?:type|kind)\s*[:/]\s*", "", key)
+        name = key if key in kinds else _LABEL_ALIASES.get(key)
+        if name is not None and name in kinds:
+            return name
+    return None
 
 
 # --------------------------------------------------------------------------- links
@@ -109,21 +404,15 @@ def _href(target: Path, start: Path) -> str:
 # ------------------------------------------------------------------------ the plan
 
 
-def plan_new(cfg, data: IssueData):
-    """Build the plan that creates the folder (and edits the parent). Returns (plan, warnings)."""
-    from issue_flow.issues import Discovery, IssueFolder, discover
-    from issue_flow.markdown.document import norm
-    from issue_flow.plan import Plan
-    from issue_flow.templating import Templates, md_inline, today
+def _discover(cfg):
+    from issue_flow.issues import Discovery, discover
 
-    number = data.number
-    if data.parent is not None and data.parent == number:
-        raise IssueFlowError(f"#{number} cannot be its own parent")
-    kind = data.kind or (DEFAULT_CHILD_KIND if data.parent is not None else DEFAULT_KIND)
-    templates = Templates(cfg.templates_dir, cfg.root)
-    templates.check_kind(kind)
+    return discover(cfg) if cfg.docs_dir.is_dir() else Discovery()
 
-    disc = discover(cfg) if cfg.docs_dir.is_dir() else Discovery()
+
+def check_free(cfg, number: int, disc=None):
+    """Refuse when #number already has a folder (or its path exists). Returns the discovery."""
+    disc = _discover(cfg) if disc is None else disc
     folder = cfg.docs_dir / f"ISSUE-{number}"
     rel = folder.relative_to(cfg.root).as_posix()
     if number in disc.folders:
@@ -131,6 +420,32 @@ def plan_new(cfg, data: IssueData):
         raise IssueFlowError(f"#{number} already has a folder: {other} exists; nothing written")
     if folder.exists() or folder.is_symlink():
         raise IssueFlowError(f"{rel} already exists; refusing to overwrite it")
+    return disc
+
+
+def plan_new(cfg, data: IssueData, *, gh=None, disc=None):
+    """Build the plan that creates the folder (and edits the parent). Returns (plan, warnings).
+
+    With ``gh`` (the GitHub adapter): the parent's title is read from GitHub when it has
+    no local folder with a title (and ``data.parent_title`` is not given), and the plan
+    links the child as a sub-issue of the parent (a call sent before the files are
+    written; its result is True when linked, False when the server has no sub-issues).
+    """
+    from issue_flow.issues import IssueFolder
+    from issue_flow.markdown.document import norm
+    from issue_flow.plan import Plan
+    from issue_flow.templating import Templates, md_inline, today
+
+    number = data.number
+    if data.parent is not None and data.parent == number:
+        raise IssueFlowError(f"#{number} cannot be its own parent")
+    templates = Templates(cfg.templates_dir, cfg.root)
+    kind = choose_kind(data, templates.kinds())
+    templates.check_kind(kind)
+
+    disc = check_free(cfg, number, disc)
+    folder = cfg.docs_dir / f"ISSUE-{number}"
+    rel = folder.relative_to(cfg.root).as_posix()
 
     warnings: list[str] = []
     mentions = re.compile(rf"(?<!\d){number}(?!\d)")
@@ -156,6 +471,10 @@ def plan_new(cfg, data: IssueData):
                 f"no issue folder for parent #{data.parent} under {cfg.docs}: #{number} links to it, "
                 "but no Follow-ups line is written"
             )
+        if title_md is None and gh is not None:
+            # The local README's title wins (no request); GitHub's only when there is none.
+            parent_issue = gh.get_issue(data.parent)
+            title_md = md_inline(parent_issue.title) if parent_issue.title.strip() else None
         parent_ctx = {
             "number": data.parent,
             "url": issue_url(cfg, data.parent),
@@ -184,11 +503,22 @@ def plan_new(cfg, data: IssueData):
         "kind": {"name": kind, "description": spec.description},
     }
     if data.criteria is not None:
-        criteria = [{"label": c.label, "text": c.text, "done": c.done} for c in data.criteria]
+        criteria = [
+            {
+                "label": c.label,
+                "label_md": c.label_md if c.label_md is not None else md_inline(c.label),
+                "sep": c.sep,
+                "text": c.text,
+                "done": c.done,
+            }
+            for c in data.criteria
+        ]
     else:
         criteria = [
             {
                 "label": c["label"],
+                "label_md": md_inline(c["label"]),
+                "sep": " – ",
                 "text": templates.render_string(c["text"], ctx, f"{where}: criteria[{k}].text"),
                 "done": False,
             }
@@ -208,6 +538,13 @@ def plan_new(cfg, data: IssueData):
     ]
 
     plan = Plan()
+    if gh is not None and data.parent is not None and data.github_id is not None:
+        parent_n, child_id = data.parent, data.github_id
+        plan.call(
+            f"POST /repos/{gh.repository}/issues/{parent_n}/sub_issues (link #{number} as a sub-issue of #{parent_n})",
+            lambda: gh.add_sub_issue(parent_n, child_id),
+            before_writes=True,
+        )
     why = f"new {kind} issue #{number}"
     for template, output in templates.outputs(kind):
         text = templates.render(template, ctx)
@@ -314,6 +651,18 @@ def _separates_sections(kinds: list[str], heads) -> bool:
 # ---------------------------------------------------------------------------- command
 
 
+def _github(cfg):
+    """(adapter, None) when GitHub can be asked; (None, why not) otherwise."""
+    from issue_flow.adapters.github import token_from_env
+    from issue_flow.github_session import open_github
+
+    if not token_from_env():
+        return None, "no GitHub token"
+    if not cfg.repository:
+        return None, "no GitHub repository known"
+    return open_github(cfg, required=False), None
+
+
 @click.command()
 @click.argument("number")
 @click.option("--parent", metavar="P", default=None, help="The parent issue (a follow-up's original issue).")
@@ -321,22 +670,35 @@ def _separates_sections(kinds: list[str], heads) -> bool:
     "--kind",
     metavar="KIND",
     default=None,
-    help="bug, follow-up, feature, or a kind of the configured templates folder "
-    "(default: follow-up with --parent, else bug).",
+    help="bug, follow-up, feature, or a kind of the configured templates folder. Default: "
+    "follow-up with --parent; else the first GitHub label naming a kind (bug, defect -> bug; "
+    "feature, enhancement, feature request -> feature; follow-up; a 'type:' or 'kind/' prefix "
+    "is ignored); else bug.",
 )
-@click.option("--title", metavar="T", default=None, help="The issue's title (required for now).")
-@click.option("--offline", is_flag=True, help="Do not contact GitHub: title from --title, criteria from the template.")
-@click.option("--dry-run", is_flag=True, help="Print the files it would write; change nothing.")
+@click.option("--title", metavar="T", default=None, help="The title (default: the GitHub issue's; required offline).")
+@click.option(
+    "--offline", is_flag=True, help="Do not contact GitHub: title from --title, criteria from the template."
+)
+@click.option("--dry-run", is_flag=True, help="Print the files it would write and the GitHub call; change nothing.")
 @click.pass_obj
 def command(app, number: str, parent: str | None, kind: str | None, title: str | None, offline: bool, dry_run: bool) -> None:
     """Scaffold docs/issues/ISSUE-NUMBER (README, TRACKING, ANALYSIS) from templates.
 
-    With --parent P the README names its parent and the parent's README gains a line in
-    its "Follow-ups" list. Refuses to overwrite an existing folder.
+    With a GitHub token (GITHUB_TOKEN or GH_TOKEN) and without --offline, the title,
+    labels, summary and acceptance criteria come from issue NUMBER: the task list of its
+    body (under an "Acceptance criteria" heading if it has one), each task one criterion
+    with its checkbox state and a status row of the same bold label. Without a token it
+    works offline and --title is required.
+
+    With --parent P the README names its parent (its title from P's README, else from
+    GitHub), the parent's README gains a line in its "Follow-ups" list, and the issue is
+    linked as a GitHub sub-issue of P (where the server supports it). Refuses to
+    overwrite an existing folder.
     """
     from issue_flow import fsutil
     from issue_flow.issues import parse_number
     from issue_flow.output import run_plan
+    from issue_flow.templating import Templates
 
     n = parse_number(number)
     p = parse_number(parent, "parent issue number") if parent is not None else None
@@ -344,13 +706,42 @@ def command(app, number: str, parent: str | None, kind: str | None, title: str |
         raise IssueFlowError(f"#{n} cannot be its own parent")
     if kind is not None and not kind.strip():
         raise IssueFlowError("--kind is empty")
-    data = issue_data_from_options(n, title=title, kind=kind, parent=p)
+    if title is not None:
+        _clean_title(title)
     cfg = app.config
+    gh, offline_why = (None, None) if offline else _github(cfg)
+    notes: list[str] = []
     with fsutil.repo_lock(cfg.root):
-        plan, warnings = plan_new(cfg, data)
-        for w in warnings:
-            click.echo(f"issue-flow: warning: {w}", err=True)
-        run_plan(plan, dry_run=dry_run, root=cfg.root)
+        # Everything local is checked before the first request.
+        disc = check_free(cfg, n)
+        if kind is not None:
+            Templates(cfg.templates_dir, cfg.root).check_kind(kind)
+        if gh is None:
+            why = offline_why
+            if why == "no GitHub token":
+                why += ": set GITHUB_TOKEN or GH_TOKEN to read it from GitHub"
+            data = issue_data_from_options(n, title=title, kind=kind, parent=p, why=why)
+            if offline_why:
+                notes.append(f"{offline_why}: working offline (title from --title)")
+        else:
+            data = issue_data_from_github(gh, n, title=title, kind=kind, parent=p)
+        plan, warnings = plan_new(cfg, data, gh=gh, disc=disc)
+        linking = bool(plan.pre_calls)
+        results = run_plan(plan, dry_run=dry_run, root=cfg.root)
+    # Warnings and notes once the plan ran, so that an error stays the only line on stderr.
+    for w in warnings:
+        click.echo(f"issue-flow: warning: {w}", err=True)
+    for note in notes:
+        click.echo(f"issue-flow: note: {note}", err=True)
     rel = (cfg.docs_dir / f"ISSUE-{n}").relative_to(cfg.root).as_posix()
-    what = data.kind or (DEFAULT_CHILD_KIND if p is not None else DEFAULT_KIND)
-    click.echo(f"{'would scaffold' if dry_run else 'scaffolded'} #{n} ({what}) in {rel}")
+    what = choose_kind(data, Templates(cfg.templates_dir, cfg.root).kinds())
+    source = f" from {gh.repository}#{n}" if gh is not None else ""
+    click.echo(f"{'would scaffold' if dry_run else 'scaffolded'} #{n} ({what}){source} in {rel}")
+    if linking and not dry_run and gh is not None:
+        if results and results[0] is True:
+            click.echo(f"linked #{n} as a sub-issue of #{p} on {gh.repository}")
+        else:
+            click.echo(
+                f"issue-flow: warning: the GitHub server does not support sub-issues: #{n} not linked to #{p}",
+                err=True,
+            )
