@@ -179,3 +179,20 @@ def test_not_utf8_readme_is_one_line_error(repo):
     assert "not UTF-8" in res.err
     res = run_cli("status", cwd=repo)
     assert res.code == 0 and "not UTF-8" in res.out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'docs = "../elsewhere"\n',
+        'docs = "/tmp"\n',
+        'releases = "a/../../b"\n',
+        '[[packages]]\nmanifest = "../package.json"\n',
+        '[[gates]]\nname = "lint"\nreport = "/etc/passwd"\n',
+    ],
+)
+def test_paths_outside_the_repository_are_refused(repo, text):
+    (repo / ".issue-flow.toml").write_text(text)
+    res = run_cli("status", cwd=repo)
+    assert_one_line_error(res)
+    assert "inside the repository" in res.err

@@ -176,6 +176,10 @@ def load_config(root: Path | None = None) -> Config:
     for key in ("repository", "api_url", "docs", "releases", "templates", "default_branch"):
         if key in table:
             setattr(cfg, key, _expect(table[key], str, key, src))
+    for key in ("docs", "releases", "templates"):
+        value = getattr(cfg, key)
+        if value is not None:
+            _inside(root, value, key, src)
     if cfg.repository is None:
         cfg.repository = os.environ.get("GITHUB_REPOSITORY") or git_remote_repository(root)
     if "api_url" not in table and os.environ.get("GITHUB_API_URL"):
@@ -184,26 +188,38 @@ def load_config(root: Path | None = None) -> Config:
     if cfg.repository is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", cfg.repository):
         raise IssueFlowError(f"{src}: repository must look like owner/name, not {cfg.repository!r}")
     if "packages" in table:
-        cfg.packages = [_package(p, i, src) for i, p in enumerate(_expect(table["packages"], list, "packages", src))]
+        cfg.packages = [_package(p, i, src, root) for i, p in enumerate(_expect(table["packages"], list, "packages", src))]
     else:
         cfg.packages = detect_packages(root)
     if "gates" in table:
-        cfg.gates = [_gate(g, i, src) for i, g in enumerate(_expect(table["gates"], list, "gates", src))]
+        cfg.gates = [_gate(g, i, src, root) for i, g in enumerate(_expect(table["gates"], list, "gates", src))]
     return cfg
 
 
-def _package(item: Any, i: int, src: str) -> Package:
+def _inside(root: Path, value: str, key: str, src: str) -> None:
+    """Paths issue-flow reads and writes must lie inside the repository."""
+    import os
+
+    if not value.strip() or Path(value).is_absolute() or ".." in Path(value).parts:
+        raise IssueFlowError(f"{src}: '{key}' must be a path inside the repository, not {value!r}")
+    resolved = os.path.realpath(root / value)
+    if os.path.commonpath([resolved, os.path.realpath(root)]) != os.path.realpath(root):
+        raise IssueFlowError(f"{src}: '{key}' leads outside the repository ({value!r})")
+
+
+def _package(item: Any, i: int, src: str, root: Path) -> Package:
     item = _expect(item, dict, f"packages[{i}]", src)
     extra = set(item) - {"name", "manifest", "tag_prefix"}
     if extra or "manifest" not in item:
         raise IssueFlowError(f"{src}: packages[{i}] needs 'manifest' (and may have 'name', 'tag_prefix')")
     manifest = _expect(item["manifest"], str, f"packages[{i}].manifest", src)
+    _inside(root, manifest, f"packages[{i}].manifest", src)
     name = _expect(item.get("name", short_name(manifest)), str, f"packages[{i}].name", src)
     prefix = _expect(item.get("tag_prefix", "v"), str, f"packages[{i}].tag_prefix", src)
     return Package(name=name, manifest=manifest, tag_prefix=prefix)
 
 
-def _gate(item: Any, i: int, src: str) -> Gate:
+def _gate(item: Any, i: int, src: str, root: Path) -> Gate:
     item = _expect(item, dict, f"gates[{i}]", src)
     fields = {"name", "command", "report", "format", "check", "required", "timeout"}
     extra = set(item) - fields
@@ -213,6 +229,8 @@ def _gate(item: Any, i: int, src: str) -> Gate:
     for key in ("command", "report", "format", "check"):
         if key in item:
             setattr(gate, key, _expect(item[key], str, f"gates[{i}].{key}", src))
+    if gate.report is not None:
+        _inside(root, gate.report, f"gates[{i}].report", src)
     if "required" in item:
         gate.required = _expect(item["required"], bool, f"gates[{i}].required", src)
     if "timeout" in item:
