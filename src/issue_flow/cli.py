@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(exc.format_message(), 2)
     except KeyboardInterrupt:
         _fail("interrupted", 2)
+    except RecursionError:
+        _fail("input nested too deeply to read", 2)
     except Exception as exc:  # pragma: no cover - last resort, never a traceback
         if os.environ.get("ISSUE_FLOW_DEBUG"):
             raise

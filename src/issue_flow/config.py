@@ -139,6 +139,8 @@ def _parse_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise IssueFlowError(f"{path.name}: malformed TOML ({exc})") from None
+    except RecursionError:
+        raise IssueFlowError(f"{path.name}: malformed TOML (nested too deeply)") from None
 
 
 def raw_config(root: Path) -> tuple[dict[str, Any], Path | None]:
@@ -250,7 +252,7 @@ def _npm_name(manifest: Path) -> str | None:
 
     try:
         data = json.loads(manifest.read_bytes())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     name = data.get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None

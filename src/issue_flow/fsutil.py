@@ -28,10 +28,32 @@ def read_bytes(path: Path) -> bytes:
 
 
 def decode_utf8(data: bytes, path: Path | str) -> str:
+    """The text of a file; a file that is not UTF-8 text (or holds NUL bytes) is refused."""
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise IssueFlowError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in text:
+        raise IssueFlowError(f"{path}: not a text file (NUL byte at {text.index(chr(0))})")
+    return text
+
+
+def _staging_dir(path: Path) -> Path:
+    """Where to stage a new version of ``path``: ``.git/issue-flow-tmp`` of the work tree
+    that holds it, so a writer killed mid-way leaves nothing in the tree (nothing for
+    ``git status`` to see, nothing a rerun trips over); else the file's own directory."""
+    for d in (path.parent, *path.parent.parents):
+        git_dir = d / ".git"
+        if git_dir.is_dir():
+            staging = git_dir / "issue-flow-tmp"
+            try:
+                staging.mkdir(exist_ok=True)
+                if staging.stat().st_dev == d.stat().st_dev:
+                    return staging
+            except OSError:
+                pass
+            break
+    return path.parent
 
 
 def _stage(path: Path, data: bytes) -> str:
@@ -39,7 +61,7 @@ def _stage(path: Path, data: bytes) -> str:
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=_staging_dir(path))
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -85,15 +107,20 @@ def repo_lock(root: Path) -> Iterator[None]:
     """Serialise writers on one repository (processes, not only threads).
 
     Two ``issue-flow check`` runs on the same folder at once must both land: each takes
-    this lock before reading the files it will change.
+    this lock before reading the files it will change. The lock is an ``flock`` on the
+    repository's ``.git`` directory (or on the root directory itself), so no lock file is
+    ever left in the work tree.
     """
     import fcntl
 
-    lock_dir = Path(root) / ".git"
-    lock_path = (lock_dir if lock_dir.is_dir() else Path(root)) / ".issue-flow.lock"
-    with open(lock_path, "a+b") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    git_dir = Path(root) / ".git"
+    target = git_dir if git_dir.is_dir() else Path(root)
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

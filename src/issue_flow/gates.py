@@ -232,6 +232,31 @@ def _kill(proc: subprocess.Popen) -> None:
             continue
 
 
+_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
+
+
+def _gate_environment() -> dict[str, str]:
+    """The environment of a gate command: ours without the GitHub token.
+
+    Test runners and linters do not need it, and a verbose one that prints its
+    environment would otherwise write the token into the gate's log.
+    """
+    return {k: v for k, v in os.environ.items() if k not in _TOKEN_VARS}
+
+
+def _redact_file(path: Path) -> None:
+    """Replace any GitHub token found in a log file by ``***`` (belt and braces)."""
+    tokens = [os.environ[v].encode() for v in _TOKEN_VARS if len(os.environ.get(v, "")) >= 4]
+    if not tokens:
+        return
+    data = path.read_bytes()
+    clean = data
+    for token in tokens:
+        clean = clean.replace(token, b"***")
+    if clean != data:
+        fsutil.atomic_write(path, clean)
+
+
 def run_gate(cfg: Config, gate: Gate, sha: str, echo: Echo | None = None) -> dict[str, Any]:
     """Run the gate's command in the repository root and return its result entry.
 
@@ -256,6 +281,7 @@ def run_gate(cfg: Config, gate: Gate, sha: str, echo: Echo | None = None) -> dic
                 gate.command,
                 shell=True,
                 cwd=cfg.root,
+                env=_gate_environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=fh,
                 stderr=subprocess.STDOUT,
@@ -273,6 +299,7 @@ def run_gate(cfg: Config, gate: Gate, sha: str, echo: Echo | None = None) -> dic
             _kill(proc)
             raise
     elapsed = time.monotonic() - start
+    _redact_file(log)
     details = []
     if timed_out:
         details.append(f"timed out after {gate.timeout:g}s")

@@ -329,7 +329,7 @@ def load_base(data: bytes, where: str) -> dict[str, bool]:
     hint = "fix it or delete it (the next sync then treats differences as conflicts)"
     try:
         doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise IssueFlowError(f"{where}: malformed sync base ({type(exc).__name__}); {hint}") from None
     if not isinstance(doc, dict) or doc.get("version", BASE_VERSION) != BASE_VERSION:
         raise IssueFlowError(f"{where}: not a sync base issue-flow understands; {hint}")

@@ -20,12 +20,11 @@ def _github_client(cfg: Any) -> Any:
     is known; otherwise gates are judged from local evidence alone. Building the client
     sends no request; GitHub is asked only about gates with no result recorded locally.
     """
-    from issue_flow.adapters.github import GitHub, token_from_env
+    from issue_flow.github_session import open_github
 
-    token = token_from_env()
-    if not token or not cfg.repository:
+    if not cfg.repository:
         return None
-    return GitHub(cfg.api_url, cfg.repository, token)
+    return open_github(cfg, required=False)
 
 
 @click.command("gate")

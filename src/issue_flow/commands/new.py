@@ -410,6 +410,14 @@ def _discover(cfg):
     return discover(cfg) if cfg.docs_dir.is_dir() else Discovery()
 
 
+def _empty_dir(folder) -> bool:
+    """An empty folder (left by an interrupted ``new``) may be filled."""
+    try:
+        return folder.is_dir() and not any(folder.iterdir())
+    except OSError:
+        return False
+
+
 def check_free(cfg, number: int, disc=None):
     """Refuse when #number already has a folder (or its path exists). Returns the discovery."""
     disc = _discover(cfg) if disc is None else disc
@@ -418,7 +426,7 @@ def check_free(cfg, number: int, disc=None):
     if number in disc.folders:
         other = disc.folders[number].path.relative_to(cfg.root).as_posix()
         raise IssueFlowError(f"#{number} already has a folder: {other} exists; nothing written")
-    if folder.exists() or folder.is_symlink():
+    if folder.is_symlink() or (folder.exists() and not _empty_dir(folder)):
         raise IssueFlowError(f"{rel} already exists; refusing to overwrite it")
     return disc
 
