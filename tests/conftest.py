@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ghserver import gh_server  # noqa: F401  (the GitHub test server, a fixture for every test)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dg_react_agent"
 
@@ -32,6 +33,21 @@ def _isolated_environment(monkeypatch):
                 "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ISSUE_FLOW_GITHUB_THROTTLE", "0")
+
+
+@pytest.fixture
+def gh_env(gh_server) -> dict:  # noqa: F811 (the fixture, as an argument)
+    """Environment for a command that talks to the test server: short timeouts, no throttle."""
+    return {
+        "GITHUB_TOKEN": gh_server.token,
+        "GH_TOKEN": None,
+        "GITHUB_API_URL": gh_server.url,
+        "GITHUB_REPOSITORY": gh_server.repo,
+        "GITHUB_ACTIONS": None,
+        "ISSUE_FLOW_GITHUB_TIMEOUT": "1",
+        "ISSUE_FLOW_GITHUB_RETRIES": "2",
+        "ISSUE_FLOW_GITHUB_THROTTLE": "0",
+    }
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,6 @@ import re
 from pathlib import Path
 
 import pytest
-from ghserver import gh_server  # noqa: F401
 
 from conftest import CORPUS, assert_one_line_error, copy_tree, run_cli, snapshot
 

@@ -7,7 +7,6 @@ import time
 import urllib.error
 import urllib.request
 
-from ghserver import gh_server  # noqa: F401
 
 
 def call(server, method, path, body=None, token=None):

@@ -13,7 +13,6 @@ import sys
 import time
 
 import pytest
-from ghserver import gh_server  # noqa: F401
 
 from issue_flow.adapters.github import (
     CheckData,

@@ -413,11 +413,20 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(repo462, args, words):
 
 def test_existing_folder_without_readme_is_refused(repo462):
     (repo462 / "docs/issues/ISSUE-462").mkdir()
+    (repo462 / "docs/issues/ISSUE-462/notes.md").write_text("mine\n")
     before = snapshot(repo462)
     res = new(repo462, "462", "--title", "t")
     assert_one_line_error(res)
     assert "exists" in res.err
     assert snapshot(repo462) == before
+
+
+def test_an_empty_folder_is_filled(repo462):
+    """An interrupted ``new`` can leave the folder empty: a rerun fills it."""
+    (repo462 / "docs/issues/ISSUE-462").mkdir()
+    res = new(repo462, "462", "--title", "t")
+    assert res.code == 0, res
+    assert (repo462 / "docs/issues/ISSUE-462/README.md").is_file()
 
 
 # ------------------------------------------------------------------------ templates

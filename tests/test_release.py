@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_one_line_error, copy_tree, run_cli, run_process, snapshot
-from ghserver import gh_server  # noqa: F401  (a fixture)
 
 from issue_flow import gates, releasedocs
 from issue_flow.config import load_config
@@ -589,37 +588,31 @@ def test_help_documents_the_decisions():
         ("same\n", "same\n"),
     ],
 )
-def test_surgical_write_renders_the_same_diff(old, new):
+def test_region_diff_is_the_whole_file_diff(old, new):
     from issue_flow.plan import FileWrite
-    from issue_flow.releasing import SurgicalWrite
 
-    args = (Path("/r/f.json"), old.encode(), new.encode(), "why")
-    assert SurgicalWrite(*args).render(Path("/r")) == FileWrite(*args).render(Path("/r"))
+    w = FileWrite(Path("/r/f.json"), old.encode(), new.encode(), "why")
+    assert w.render(Path("/r")) == w.render_whole(Path("/r"))
 
 
-def test_surgical_write_on_the_corpus_lock(corpus):
+def test_region_diff_on_the_corpus_lock(corpus):
     from issue_flow.adapters.manifests import set_lock_version
     from issue_flow.plan import FileWrite
-    from issue_flow.releasing import SurgicalWrite
 
     data = (corpus / "package-lock.json").read_bytes()
     new = set_lock_version(data, "0.9.2")[0]
-    args = (Path("/r/package-lock.json"), data, new)
-    t = time.perf_counter()
-    fast = SurgicalWrite(*args).render(Path("/r"))
-    assert time.perf_counter() - t < 0.05
-    assert fast == FileWrite(*args).render(Path("/r"))
+    w = FileWrite(Path("/r/package-lock.json"), data, new)
+    assert w.render(Path("/r")) == w.render_whole(Path("/r"))
 
 
-def test_surgical_write_far_apart_changes(corpus):
+def test_region_diff_far_apart_changes(corpus):
     from issue_flow.plan import FileWrite
-    from issue_flow.releasing import SurgicalWrite
 
     data = (corpus / f"{BACKEND}/package-lock.json").read_bytes()
     new = data.replace(b'"version": "0.1.2"', b'"version": "0.2.2"', 1)
     new = new[:-300] + new[-300:].replace(b'"', b"'", 1) + b"tail without newline"
-    args = (Path("/r/package-lock.json"), data, new)
-    assert SurgicalWrite(*args).render(Path("/r")) == FileWrite(*args).render(Path("/r"))
+    w = FileWrite(Path("/r/package-lock.json"), data, new)
+    assert w.render(Path("/r")) == w.render_whole(Path("/r"))
 
 
 # --------------------------------------------------------------------------- GitHub checks

@@ -32,7 +32,6 @@ from typing import Callable
 
 import pytest
 from conftest import assert_one_line_error, copy_tree, git, run_cli, snapshot
-from ghserver import gh_server  # noqa: F401
 
 ISSUE = "docs/issues/ISSUE-7"
 README = f"{ISSUE}/README.md"

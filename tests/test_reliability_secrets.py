@@ -31,7 +31,6 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_one_line_error, git, run_cli, run_process
-from ghserver import gh_server  # noqa: F401
 from test_reliability_inputs import ENV, build_base, head
 
 TOKEN = "ghp_RELIABLEtoken" + secrets.token_hex(12)  # the good one, registered on the server

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_one_line_error, git, run_cli, snapshot
-from ghserver import gh_server  # noqa: F401
 
 from issue_flow import syncing
 
@@ -79,17 +78,8 @@ def repo(tmp_path) -> Path:
 
 
 @pytest.fixture
-def env(gh_server) -> dict:
-    return {
-        "GITHUB_TOKEN": gh_server.token,
-        "GH_TOKEN": None,
-        "GITHUB_API_URL": gh_server.url,
-        "GITHUB_REPOSITORY": gh_server.repo,
-        "GITHUB_ACTIONS": None,
-        "ISSUE_FLOW_GITHUB_TIMEOUT": "1",
-        "ISSUE_FLOW_GITHUB_RETRIES": "2",
-        "ISSUE_FLOW_GITHUB_THROTTLE": "0",
-    }
+def env(gh_env) -> dict:
+    return gh_env
 
 
 def sync(root: Path, env: dict, *args: str, token: str | None = None):

@@ -31,7 +31,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,74 +106,6 @@ class Release:
 
 
 # --------------------------------------------------------------------------- writes
-
-
-class SurgicalWrite(FileWrite):
-    """A file write whose ``--dry-run`` diff is computed on the changed region only.
-
-    ``FileWrite.render`` runs difflib over the whole file: over a 549 KB lock that costs
-    more than the rest of the release together. A bump changes a few bytes near the
-    top, so the common head and tail are found by comparing bytes (memcmp speed), the
-    file is cut at line starts around the change (keeping the context lines), and only
-    that region goes through ``FileWrite.render``; its hunk headers are shifted back to
-    the file's line numbers. For an edit in place this is the very same diff.
-    """
-
-    CONTEXT = 1  # FileWrite.render's n=1
-    _STEP = 4096
-
-    def render(self, root: Path | None = None) -> str:
-        old, new = self.old, self.new
-        if old is None or old == new:
-            return super().render(root)
-        limit = min(len(old), len(new))
-        head = _common_prefix(old, new, limit, self._STEP)
-        tail = _common_suffix(old, new, limit - head, self._STEP)
-        start = old.rfind(b"\n", 0, head) + 1  # the start of the first changed line ...
-        for _ in range(self.CONTEXT):  # ... and of the context lines before it
-            if start > 0:
-                start = old.rfind(b"\n", 0, start - 1) + 1
-        keep = tail  # bytes of common tail left out: whole lines, after the context lines
-        for _ in range(self.CONTEXT + 1):
-            nl = old.find(b"\n", len(old) - keep) if keep else -1
-            keep = len(old) - nl - 1 if nl != -1 else 0
-        part = FileWrite(self.path, old[start : len(old) - keep], new[start : len(new) - keep], self.why)
-        text = part.render(root)
-        if start == 0:
-            return text
-        shift = len(old[:start].decode("utf-8", "replace").splitlines())
-        return _HUNK.sub(lambda m: _shift(m, shift), text)
-
-
-def _common_prefix(a: bytes, b: bytes, limit: int, step: int) -> int:
-    i = 0
-    while i < limit:
-        j = min(i + step, limit)
-        if a[i:j] != b[i:j]:
-            while a[i] == b[i]:
-                i += 1
-            return i
-        i = j
-    return limit
-
-
-def _common_suffix(a: bytes, b: bytes, limit: int, step: int) -> int:
-    la, lb, k = len(a), len(b), 0
-    while k < limit:
-        m = min(k + step, limit)
-        if a[la - m : la - k] != b[lb - m : lb - k]:
-            while a[la - 1 - k] == b[lb - 1 - k]:
-                k += 1
-            return k
-        k = m
-    return limit
-
-
-_HUNK = re.compile(r"^@@ -(\d+)((?:,\d+)?) \+(\d+)((?:,\d+)?) @@", re.MULTILINE)
-
-
-def _shift(m: re.Match, by: int) -> str:
-    return f"@@ -{int(m.group(1)) + by}{m.group(2)} +{int(m.group(3)) + by}{m.group(4)} @@"
 
 
 # --------------------------------------------------------------------------- packages
@@ -418,7 +349,7 @@ def plan_release(cfg: Config, number: int, packages: list[str] | tuple[str, ...]
             raise IssueFlowError(f"tag {bump.tag} already exists: {bump.display} {bump.new} was released before")
     for path, old, new in writes:
         if old != new:  # (a manifest written once: no merging with other writes needed)
-            rel.plan.writes.append(SurgicalWrite(path, old, new, "patch release"))
+            rel.plan.writes.append(FileWrite(path, old, new, "patch release"))
     for bump in bumps:
         if bump.lock_note:
             rel.plan.note(f"note: {bump.lock_note}")

@@ -7,7 +7,6 @@ adds only the keys that are missing and keeps every value and comment the user w
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 
