@@ -231,38 +231,11 @@ def release_date() -> str:
 # --------------------------------------------------------------------------- release docs
 
 
-def _bytecode_cache() -> Any:
-    """jinja2's cache of compiled templates in ``$XDG_CACHE_HOME/issue-flow/jinja``.
-
-    Lexing and compiling the release templates takes 15-20 ms of a run that should
-    take well under 150 ms; jinja2 keys each cached template by its name and checks the
-    checksum of its source, so an edited template is simply compiled again. The cache is
-    never in the repository (a --dry-run leaves the tree untouched); ISSUE_FLOW_NO_CACHE=1
-    turns it off, and a cache folder that cannot be made means no cache.
-    """
-    if os.environ.get("ISSUE_FLOW_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "issue-flow" / "jinja"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    if not os.access(folder, os.W_OK):
-        return None
-    from jinja2 import FileSystemBytecodeCache
-
-    return FileSystemBytecodeCache(str(folder))
-
-
 def render_docs(cfg: Config, rel: Release, folder: Any) -> dict[str, bytes]:
     """File name -> content of every release document, rendered from ``release/*.j2``."""
     from issue_flow.templating import Templates
 
     templates = Templates(cfg.templates_dir, cfg.root)
-    cache = _bytecode_cache()
-    if cache is not None:
-        templates.env.bytecode_cache = cache
     outputs = templates.outputs(RELEASE_TEMPLATES)
     if not outputs:
         raise IssueFlowError("no release templates found (release/*.j2 in the templates folders)")

@@ -41,29 +41,6 @@ def _github(cfg: Any) -> Any:
     return open_github(cfg, required=False)
 
 
-def _standalone() -> bool:
-    """True in an ``issue-flow`` process of its own (not when called in-process, as by tests)."""
-    import sys
-
-    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    return (spec is not None and spec.name == "issue_flow.__main__") or os.path.basename(sys.argv[0]) == "issue-flow"
-
-
-def _freeze_gc() -> None:
-    """Move every object made so far out of the cyclic collector's sight.
-
-    A release run imports click, jinja2, semver and the project (tens of thousands of
-    objects); the collector walks them again on every full collection and once more at
-    interpreter exit, which cost 20-30 ms of CPU per run (measured with
-    benchmarks/bench_release.py). Frozen objects are left to the process's end. Only in
-    a process of its own: an in-process caller keeps its collector as it was.
-    """
-    if _standalone():
-        import gc
-
-        gc.freeze()
-
-
 def _output_key(name: str) -> str:
     return "version-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "package")
 
@@ -247,11 +224,7 @@ def command(
     go to $GITHUB_OUTPUT (versions=…, version-<package>=…) and a summary to
     $GITHUB_STEP_SUMMARY.
     """
-    _freeze_gc()  # what the imports made so far
-    try:
-        _release(app, number, patch, packages, commit, tag, record, dry_run, as_json)
-    finally:
-        _freeze_gc()  # and what the run made: the process ends next
+    _release(app, number, patch, packages, commit, tag, record, dry_run, as_json)
 
 
 def _release(
