@@ -168,8 +168,8 @@ class IssueFolder:
         t = self.readme.title
         if t is None:
             return ""
-        text = re.sub(r"^(?:Issue|ISSUE|Epic|EPIC|PR)[\s-]*#?\d*\s*[:—–-]?\s*", "", t.text).strip()
-        return text or t.text
+        text = re.sub(r"^(?:Issue|ISSUE|Epic|EPIC|PR)[\s-]*#?\d*\s*[:—–-]?\s*", "", t.text).strip() or t.text
+        return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # Markdown escapes, for display
 
     @property
     def parent(self) -> int | None:
