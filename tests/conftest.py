@@ -15,7 +15,8 @@ from ghserver import gh_server  # noqa: F401  (the GitHub test server, a fixture
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dg_react_agent"
 
 
-def _require_corpus() -> Path:
+def require_corpus() -> Path:
+    """The corpus path; a skip outside CI when it is missing, a failure in CI."""
     if CORPUS.is_dir():
         return CORPUS
     if os.environ.get("CI") or os.environ.get("ISSUE_FLOW_REQUIRE_CORPUS"):
@@ -53,7 +54,7 @@ def gh_env(gh_server) -> dict:  # noqa: F811 (the fixture, as an argument)
 @pytest.fixture(scope="session")
 def corpus() -> Path:
     """The read-only corpus tree (never written to)."""
-    return _require_corpus()
+    return require_corpus()
 
 
 def copy_tree(src: Path, dst: Path) -> Path:

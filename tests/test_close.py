@@ -15,8 +15,14 @@ import re
 from pathlib import Path
 
 import pytest
-
-from conftest import CORPUS, assert_one_line_error, copy_tree, run_cli, snapshot
+from conftest import (
+    CORPUS,
+    assert_one_line_error,
+    copy_tree,
+    require_corpus,
+    run_cli,
+    snapshot,
+)
 
 CLOSE_MARK = "<!-- issue-flow:close #462 -->"
 POINTER_MARK = "<!-- issue-flow:resolution #462 -->"
@@ -61,8 +67,7 @@ def changed_lines(before: bytes, after: bytes) -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> Path:
     """#459 and #462 of the corpus, with #462 released (0.9.2 / 0.2.2) and followed up."""
-    if not CORPUS.is_dir():
-        pytest.skip("corpus not present beside the project")
+    require_corpus()
     root = tmp_path_factory.mktemp("prepared") / "repo"
     root.mkdir()
     (root / ".issue-flow.toml").write_text("")

@@ -40,9 +40,8 @@ from typing import Any
 
 import pytest
 import yaml  # PyYAML, in the test extras
+from conftest import CORPUS, copy_tree, require_corpus, run_cli
 from ghserver import GitHubServer
-
-from conftest import CORPUS, copy_tree, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOW = ROOT / ".github" / "workflows" / "release.yml"
@@ -344,8 +343,7 @@ def run_release_job(
 
 def make_repositories(base: Path, failing_gate: str | None = None) -> tuple[Path, Path]:
     """(the bare origin, the checkout): the project at one commit, #462 followed up."""
-    if not CORPUS.is_dir():
-        pytest.skip("corpus not present beside the project")
+    require_corpus()
     seed = base / "seed"
     (seed / BACKEND).mkdir(parents=True)
     for rel in MANIFESTS:

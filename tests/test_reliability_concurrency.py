@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import copy_tree, git, run_cli, snapshot
+from conftest import copy_tree, git, require_corpus, run_cli, snapshot
 from test_reliability_inputs import ENV, README, build_base, head
 
 PY = sys.executable
@@ -252,8 +252,7 @@ def release_template(tmp_path_factory) -> Path:
     gates recorded for HEAD, committed: ``release 462 --patch`` goes ahead."""
     from conftest import CORPUS
 
-    if not CORPUS.is_dir():
-        pytest.skip("corpus not present beside the project (../shared/corpus)")
+    require_corpus()
     from issue_flow import gates
     from issue_flow.config import load_config
 
