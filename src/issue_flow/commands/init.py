@@ -28,31 +28,17 @@ def _fresh_table(cfg):
     return table
 
 
-def _packages(cfg):
+def _aot(objects, keys):
+    """An array of tables, one per object, with the given attributes (None left out)."""
     import tomlkit
 
     arr = tomlkit.aot()
-    for p in cfg.packages:
+    for obj in objects:
         t = tomlkit.table()
-        t.add("name", p.name)
-        t.add("manifest", p.manifest)
-        t.add("tag_prefix", p.tag_prefix)
-        arr.append(t)
-    return arr
-
-
-def _gates(cfg):
-    import tomlkit
-
-    arr = tomlkit.aot()
-    for g in cfg.gates:
-        t = tomlkit.table()
-        t.add("name", g.name)
-        for key in ("command", "report", "format", "check"):
-            value = getattr(g, key)
+        for key in keys:
+            value = getattr(obj, key)
             if value is not None:
                 t.add(key, value)
-        t.add("required", g.required)
         arr.append(t)
     return arr
 
@@ -95,9 +81,9 @@ def plan_init(cfg, *, pyproject: bool):
             if key not in table:
                 table[key] = value
     if "packages" not in table and cfg.packages:
-        table["packages"] = _packages(cfg)
+        table["packages"] = _aot(cfg.packages, ("name", "manifest", "tag_prefix"))
     if "gates" not in table:
-        table["gates"] = _gates(cfg)
+        table["gates"] = _aot(cfg.gates, ("name", "command", "report", "format", "check", "required"))
     new = tomlkit.dumps(doc).encode("utf-8")
     plan.write(path, old, new, "issue-flow configuration")
     return plan, path
