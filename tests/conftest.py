@@ -24,8 +24,13 @@ def require_corpus() -> Path:
     pytest.skip("corpus not present beside the project (../shared/corpus); it runs in CI")
 
 
+@pytest.fixture(scope="session")
+def _cache_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("cache-home")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch):
+def _isolated_environment(monkeypatch, _cache_home):
     """No test reaches a real GitHub or inherits a runner's settings; writes not spaced.
 
     Tests that talk to GitHub set these variables to the local test server themselves.
@@ -34,6 +39,7 @@ def _isolated_environment(monkeypatch):
                 "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ISSUE_FLOW_GITHUB_THROTTLE", "0")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))  # caches of trees without .git
 
 
 @pytest.fixture

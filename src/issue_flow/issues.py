@@ -164,12 +164,18 @@ class IssueFolder:
         return None
 
     @property
-    def title(self) -> str:
+    def title_markdown(self) -> str:
+        """The title as written in the README's heading (inline Markdown), without the
+        ``Issue #N:`` prefix."""
         t = self.readme.title
         if t is None:
             return ""
-        text = re.sub(r"^(?:Issue|ISSUE|Epic|EPIC|PR)[\s-]*#?\d*\s*[:—–-]?\s*", "", t.text).strip() or t.text
-        return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)  # Markdown escapes, for display
+        return re.sub(r"^(?:Issue|ISSUE|Epic|EPIC|PR)[\s-]*#?\d*\s*[:—–-]?\s*", "", t.text).strip() or t.text
+
+    @property
+    def title(self) -> str:
+        """The title for display: Markdown escapes removed."""
+        return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", self.title_markdown)
 
     @property
     def parent(self) -> int | None:

@@ -469,7 +469,7 @@ def plan_new(cfg, data: IssueData, *, gh=None, disc=None):
         docs: list[dict[str, str]] = []
         if ref is not None:
             parent_folder = IssueFolder(cfg, ref)
-            title_md = parent_folder.title or title_md
+            title_md = parent_folder.title_markdown or title_md
             readme_href = _href(parent_folder.path / "README.md", folder)
             for name in ("README.md", "TRACKING.md", "ANALYSIS.md"):
                 if (parent_folder.path / name).is_file():

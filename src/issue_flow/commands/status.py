@@ -8,58 +8,45 @@ from issue_flow.errors import IssueFlowError
 
 
 def collect(cfg, number: int | None) -> dict:
+    """Summaries of every folder (or of one), with children worked out from the parents.
+
+    One pass: each folder is summarised (from the cache when its files did not change)
+    and dropped before the next, so memory stays flat on large trees.
+    """
     from issue_flow.issues import IssueFolder, discover, load_issue
+    from issue_flow.summaries import SummaryCache
 
     disc = discover(cfg)
-    skipped = [{"path": s.path, "reason": s.reason} for s in disc.skipped]
-    folders: list[IssueFolder] = []
-    for ref in disc.folders.values():
-        folders.append(IssueFolder(cfg, ref))
-    # parents of every folder, to list children (reads each README's header lines)
-    parents: dict[int, int | None] = {}
-    readable: list[IssueFolder] = []
-    for f in folders:
-        try:
-            parents[f.number] = f.parent
-            readable.append(f)
-        except IssueFlowError as exc:
-            if number == f.number:
-                raise
-            skipped.append({"path": f.rel, "reason": exc.message})
-    children: dict[int, list[int]] = {}
-    for child, parent in parents.items():
-        if parent is not None and parent != child:
-            children.setdefault(parent, []).append(child)
-
     if number is not None:
-        chosen = [load_issue(cfg, number, disc)]
-    else:
-        chosen = readable
-    out = []
-    for f in sorted(chosen, key=lambda f: f.number):
+        load_issue(cfg, number, disc)  # a clear error for an unknown or odd folder
+    skipped = [{"path": s.path, "reason": s.reason} for s in disc.skipped]
+    cache = SummaryCache(cfg.root)
+    summaries = []
+    for ref in sorted(disc.folders.values(), key=lambda r: r.number):
+        folder = IssueFolder(cfg, ref)
         try:
-            prog = f.progress()
-            drift = f.drift()
+            summaries.append(cache.summary(folder))
         except IssueFlowError as exc:
-            if number is not None:
+            if number == ref.number:
                 raise
-            skipped.append({"path": f.rel, "reason": exc.message})
+            skipped.append({"path": folder.rel, "reason": exc.message})
+    if number is None:
+        cache.forget_others({s["path"] for s in summaries})
+    cache.save()
+    children: dict[int, list[int]] = {}
+    for s in summaries:
+        parent = s["parent"]
+        if parent is not None and parent != s["number"]:
+            children.setdefault(parent, []).append(s["number"])
+    out = []
+    for s in summaries:
+        if number is not None and s["number"] != number:
             continue
-        out.append(
-            {
-                "number": f.number,
-                "path": f.rel,
-                "kind": f.kind,
-                "title": f.title,
-                "criteria": {"done": prog["criteria_done"], "total": prog["criteria_total"]},
-                "status_rows": prog["status_rows"],
-                "pairing": prog["pairing"],
-                "phases": {"done": prog["phases_done"], "total": prog["phases_total"]},
-                "parent": parents.get(f.number),
-                "children": sorted(children.get(f.number, [])),
-                "drift": drift,
-            }
-        )
+        entry = dict(s)
+        entry["children"] = sorted(children.get(s["number"], []))
+        drift = entry.pop("drift")
+        entry["drift"] = drift
+        out.append(entry)
     return {"issues": out, "skipped": skipped if number is None else []}
 
 

@@ -64,12 +64,17 @@ _BY_LENGTH = sorted(MARKERS, key=len, reverse=True)
 _BOUNDARY = " \t.,;:)]|—–-"
 
 
+_BY_FIRST: dict[str, list[str]] = {}
+for _m in _BY_LENGTH:
+    _BY_FIRST.setdefault(_m[0], []).append(_m)
+
+
 def match_marker(body: str) -> str | None:
     """The status marker ``body`` starts with, if any.
 
     Word markers need a boundary after them ("Done." yes, "Doneness" no); symbols do not.
     """
-    for m in _BY_LENGTH:
+    for m in _BY_FIRST.get(body[:1], ()):
         if body.startswith(m):
             if m[-1].isalnum() and len(body) > len(m) and body[len(m)] not in _BOUNDARY:
                 continue
@@ -105,10 +110,15 @@ def split_lines(text: str) -> list[str]:
     return _LINE.findall(text)
 
 
+_LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"[*_`~]")
+
+
 def strip_markup(text: str) -> str:
     """Plain words of inline Markdown, for matching labels (not for writing)."""
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
-    text = re.sub(r"[*_`~]", "", text)
+    if "](" in text:
+        text = _LINK_TEXT.sub(r"\1", text)
+    text = _EMPHASIS.sub("", text)
     return " ".join(text.split())
 
 
@@ -281,17 +291,22 @@ class Document:
     def status_tables(self) -> list[Table]:
         return [t for t in self.tables if t.status_col is not None]
 
-    def header(self, key: str) -> HeaderLine | None:
-        """The first ``**Key:** value`` / ``**Key**: value`` line outside code."""
-        want = key.casefold()
+    @cached_property
+    def _headers(self) -> dict[str, HeaderLine]:
+        """Every ``**Key:** value`` line outside code, by case-folded key (first one wins)."""
+        found: dict[str, HeaderLine] = {}
         kinds = self.structure.kinds
         for i, line in enumerate(self.lines):
             if kinds[i] != "text" or "**" not in line:
                 continue
             m = _HEADER.match(line.rstrip("\r\n"))
-            if m and m.group(1).strip().casefold() == want:
-                return HeaderLine(i, m.group(1), m.group(2).rstrip())
-        return None
+            if m:
+                found.setdefault(m.group(1).strip().casefold(), HeaderLine(i, m.group(1), m.group(2).rstrip()))
+        return found
+
+    def header(self, key: str) -> HeaderLine | None:
+        """The first ``**Key:** value`` / ``**Key**: value`` line outside code."""
+        return self._headers.get(key.casefold())
 
     def section(self, pattern: str) -> tuple[int, int] | None:
         """Line range (start, end) of the first heading matching ``pattern`` (regex, case-

@@ -114,12 +114,19 @@ def split_cells(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     start = 0
-    escaped = False
-    for pos, ch in enumerate(text):
-        if ch == "|" and not escaped:
+    if "\\" not in text:  # no escapes: every pipe splits (the common case, found at C speed)
+        pos = text.find("|")
+        while pos != -1:
             spans.append((start, pos))
             start = pos + 1
-        escaped = ch == "\\" and not escaped
+            pos = text.find("|", start)
+    else:
+        escaped = False
+        for pos, ch in enumerate(text):
+            if ch == "|" and not escaped:
+                spans.append((start, pos))
+                start = pos + 1
+            escaped = ch == "\\" and not escaped
     spans.append((start, len(text)))
     if spans and not text[spans[0][0] : spans[0][1]].strip():
         spans.pop(0)
@@ -178,9 +185,14 @@ def scan(lines: list[str]) -> Scan:
     i = 0
     while i < n:
         text = texts[i]
-        col, nch = _indent(text)
-        body = text[nch:]
-        blank = not body.strip()
+        if text[:1] in _WHITE:
+            col, nch = _indent(text)
+            body = text[nch:]
+            blank = not body.strip()
+        else:  # most lines start at column 0 with something visible
+            col = nch = 0
+            body = text
+            blank = not text
 
         if fence is not None:
             if stack and not blank and col < stack[-1] and fence[2] >= stack[-1]:
@@ -227,6 +239,26 @@ def scan(lines: list[str]) -> Scan:
                     stack.pop()
             base = stack[-1] if stack else 0
         rel = col - base
+
+        if body[0] not in _BLOCK_START and 0 <= rel < 4:
+            # Plain words (or a pipe): a table row, a table header, or paragraph text.
+            prev_blank = False
+            if table is not None:
+                kinds[i] = TABLE
+                table.body.append(i)
+            elif not was_quote and "|" in body and _table_header(texts, i, body, base):
+                table = TableInfo(header=i, delimiter=i + 1, indent=col)
+                tables.append(table)
+                kinds[i] = kinds[i + 1] = TABLE
+                para = False
+                i += 2
+                continue
+            else:
+                kinds[i] = TEXT
+                para = True
+                quote = was_quote
+            i += 1
+            continue
 
         # Table body rows continue until a blank line or another block starts.
         if table is not None:
@@ -330,18 +362,14 @@ def scan(lines: list[str]) -> Scan:
             continue
 
         # Table: this line is a header row when the next line is a matching delimiter row.
-        if i + 1 < n and 0 <= rel < 4 and not was_quote and "|" in body:
-            dcount = _delimiter_cells(texts[i + 1])
-            if dcount is not None and dcount == _header_cells(body):
-                ncol, _ = _indent(texts[i + 1])
-                if 0 <= ncol - base < 4:
-                    table = TableInfo(header=i, delimiter=i + 1, indent=col)
-                    tables.append(table)
-                    kinds[i] = kinds[i + 1] = TABLE
-                    para = False
-                    prev_blank = False
-                    i += 2
-                    continue
+        if 0 <= rel < 4 and not was_quote and "|" in body and _table_header(texts, i, body, base):
+            table = TableInfo(header=i, delimiter=i + 1, indent=col)
+            tables.append(table)
+            kinds[i] = kinds[i + 1] = TABLE
+            para = False
+            prev_blank = False
+            i += 2
+            continue
 
         # Setext heading underline after a paragraph line.
         if para and rel < 4 and re.fullmatch(r"=+[ \t]*|-+[ \t]*", body):
@@ -360,8 +388,27 @@ def scan(lines: list[str]) -> Scan:
     return Scan(kinds, items, tables, headings)
 
 
+_WHITE = (" ", "\t")
+# First characters of every block but a paragraph or a table: fences, HTML, quotes,
+# headings, thematic breaks, list items and setext underlines.
+_BLOCK_START = frozenset("`~<>#*-+_=0123456789")
+
+
+def _table_header(texts: list[str], i: int, body: str, base: int) -> bool:
+    """Do lines i and i+1 open a GFM table (a header row, then a matching delimiter row)?"""
+    if i + 1 >= len(texts):
+        return False
+    dcount = _delimiter_cells(texts[i + 1])
+    if dcount is None or dcount != _header_cells(body):
+        return False
+    ncol, _ = _indent(texts[i + 1])
+    return 0 <= ncol - base < 4
+
+
 def _starts_block(body: str) -> bool:
     """Would this line start a block that ends a table (GFM terminators)?"""
+    if body[:1] not in _BLOCK_START:
+        return False
     if body.startswith(">") or body.startswith("#") and _HEADING.match(body):
         return True
     if _FENCE_OPEN.match(body) or _HR.match(body):
