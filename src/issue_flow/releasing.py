@@ -256,7 +256,8 @@ def render_docs(cfg: Config, rel: Release, folder: Any) -> dict[str, bytes]:
         },
         "packages": [b.to_dict() for b in rel.bumps],
     }
-    return {out: templates.render(name, context).encode("utf-8") for name, out in outputs}
+    texts = templates.render_all([name for name, _ in outputs], context)
+    return {out: texts[name].encode("utf-8") for name, out in outputs}
 
 
 def _plan_docs(rel: Release, docs: dict[str, bytes]) -> None:

@@ -22,11 +22,13 @@ silently empty string. jinja2 is imported only when templates are used.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from issue_flow import __version__
 from issue_flow.errors import IssueFlowError
 
 KIND_FILE = "kind.toml"
@@ -229,6 +231,49 @@ class Templates:
             self._env.filters.update(FILTERS)
         return self._env
 
+    def render_all(self, names: list[str], context: dict[str, Any]) -> dict[str, str]:
+        """Render several templates with one context, through a cache of rendered text.
+
+        Rendering is a pure function of the template sources and the context, so the
+        result is kept in ``$XDG_CACHE_HOME/issue-flow/rendered/`` keyed by a hash of both:
+        a ``release --dry-run`` followed by the real run (or a rerun) then needs neither
+        jinja2's import nor its compiler. Any problem with the cache means rendering.
+        """
+        key = self._render_key(names, context)
+        path = _cache_dir("rendered") / f"{key}.json" if key else None
+        if path is not None:
+            try:
+                cached = json.loads(path.read_bytes())
+                if isinstance(cached, dict) and all(isinstance(cached.get(n), str) for n in names):
+                    return {n: cached[n] for n in names}
+            except (OSError, ValueError, RecursionError):
+                pass
+        out = {n: self.render(n, context) for n in names}
+        if path is not None:
+            try:
+                from issue_flow import fsutil
+
+                fsutil.atomic_write(path, json.dumps(out).encode("utf-8"))
+            except (OSError, IssueFlowError):
+                pass
+        return out
+
+    def _render_key(self, names: list[str], context: dict[str, Any]) -> str | None:
+        import hashlib
+
+        if _cache_dir("rendered") is None:
+            return None
+        try:
+            blob = json.dumps([__version__, names, context], sort_keys=True, default=str)
+        except (TypeError, ValueError):
+            return None
+        h = hashlib.sha256(blob.encode("utf-8"))
+        for d in self.dirs:  # every template, partials included: any edit changes the key
+            for path in sorted(d.rglob("*")):
+                if path.is_file():
+                    h.update(str(path.relative_to(d)).encode() + b"\0" + path.read_bytes() + b"\0")
+        return h.hexdigest()
+
     def render(self, name: str, context: dict[str, Any]) -> str:
         """Render template ``name`` (relative, e.g. ``bug/README.md.j2``)."""
         import jinja2
@@ -315,6 +360,21 @@ def today() -> str:
     return _dt.date.today().isoformat()
 
 
+def _cache_dir(what: str) -> Path | None:
+    """``$XDG_CACHE_HOME/issue-flow/<what>`` (made when missing), or None: no cache."""
+    import os
+
+    if os.environ.get("ISSUE_FLOW_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "issue-flow" / what
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
 def _bytecode_cache() -> Any:
     """jinja2's cache of compiled templates in ``$XDG_CACHE_HOME/issue-flow/jinja``.
 
@@ -324,17 +384,8 @@ def _bytecode_cache() -> Any:
     repository (a --dry-run leaves the tree untouched); ISSUE_FLOW_NO_CACHE=1 turns it
     off, and a cache folder that cannot be made means no cache.
     """
-    import os
-
-    if os.environ.get("ISSUE_FLOW_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "issue-flow" / "jinja"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    if not os.access(folder, os.W_OK):
+    folder = _cache_dir("jinja")
+    if folder is None:
         return None
     from jinja2 import FileSystemBytecodeCache
 
