@@ -107,3 +107,11 @@ def test_default_branch(repo, tmp_path):
     subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
     assert git.default_branch(clone) == "main"
     assert git.current_branch(repo) == "main"
+
+
+def test_existing_tags_in_one_call(repo):
+    from issue_flow.adapters import git as gitmod
+
+    gitmod.tag(repo, "v1.0.0", "one")
+    assert gitmod.existing_tags(repo, ["v1.0.0", "v1.0.1", "x-v1.0.0", "*", ""]) == {"v1.0.0"}
+    assert gitmod.existing_tags(repo, []) == set()

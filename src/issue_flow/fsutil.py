@@ -16,6 +16,20 @@ from typing import Iterator
 from issue_flow.errors import IssueFlowError
 
 
+def hasher():
+    """A BLAKE2b hash object (128-bit digest) for cache keys.
+
+    ``hashlib`` loads OpenSSL on import (20 ms on this machine, more than a whole
+    ``--dry-run`` can spare); the built-in ``_blake2`` module loads in well under a
+    millisecond and gives the same algorithm.
+    """
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - an interpreter built without it
+        from hashlib import blake2b
+    return blake2b(digest_size=16)
+
+
 def read_bytes(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()

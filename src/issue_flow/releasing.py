@@ -318,8 +318,9 @@ def plan_release(cfg: Config, number: int, packages: list[str] | tuple[str, ...]
             f"(issue-flow check {number} {item.index} --undo)"
         )
 
+    taken = git.existing_tags(cfg.root, [b.tag for b in bumps])
     for bump in bumps:
-        if git.tag_exists(cfg.root, bump.tag):
+        if bump.tag in taken:
             raise IssueFlowError(f"tag {bump.tag} already exists: {bump.display} {bump.new} was released before")
     for path, old, new in writes:
         if old != new:  # (a manifest written once: no merging with other writes needed)

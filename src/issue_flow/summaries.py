@@ -15,7 +15,6 @@ be written is ignored; ``ISSUE_FLOW_NO_CACHE=1`` turns it off.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
@@ -73,7 +72,11 @@ def cache_path(root: Path) -> Path | None:
     if git_dir.is_dir():
         return git_dir / "issue-flow" / "status-cache.json"
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    digest = hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:16]
+    from issue_flow.fsutil import hasher
+
+    h = hasher()
+    h.update(str(root.resolve()).encode())
+    digest = h.hexdigest()
     return Path(base) / "issue-flow" / "status" / f"{digest}.json"
 
 

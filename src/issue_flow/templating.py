@@ -259,7 +259,7 @@ class Templates:
         return out
 
     def _render_key(self, names: list[str], context: dict[str, Any]) -> str | None:
-        import hashlib
+        from issue_flow.fsutil import hasher
 
         if _cache_dir("rendered") is None:
             return None
@@ -267,7 +267,8 @@ class Templates:
             blob = json.dumps([__version__, names, context], sort_keys=True, default=str)
         except (TypeError, ValueError):
             return None
-        h = hashlib.sha256(blob.encode("utf-8"))
+        h = hasher()
+        h.update(blob.encode("utf-8"))
         for d in self.dirs:  # every template, partials included: any edit changes the key
             for path in sorted(d.rglob("*")):
                 if path.is_file():

@@ -138,6 +138,15 @@ def tag_exists(root: Path | str, tag: str) -> bool:
     return proc.returncode == 0
 
 
+def existing_tags(root: Path | str, tags: Iterable[str]) -> set[str]:
+    """Which of ``tags`` exist, in one git call (tag names cannot hold glob characters)."""
+    wanted = [t for t in tags if t and not t.startswith("-") and not any(c in t for c in "*?[\\")]
+    if not wanted:
+        return set()
+    proc = _git(root, "tag", "--list", *wanted)
+    return set(proc.stdout.split()) & set(wanted)
+
+
 def current_branch(root: Path | str) -> str | None:
     """The checked-out branch, None on a detached HEAD."""
     proc = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
