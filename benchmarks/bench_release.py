@@ -65,14 +65,18 @@ search = '"version": "{current_version}"'
 
 
 def ensure_project_python() -> None:
-    """Re-run under the project's virtualenv when this interpreter lacks issue_flow."""
+    """Re-run under the project's .venv when this interpreter cannot import issue_flow.
+
+    (Compares sys.prefix, not the resolved executable: a venv's python is a symlink to
+    the interpreter it was made from.)
+    """
     try:
         import issue_flow  # noqa: F401
     except ImportError:
-        candidate = PROJECT / ".venv" / "bin" / "python"
-        if candidate.exists() and Path(sys.executable).resolve() != candidate.resolve():
-            os.execv(str(candidate), [str(candidate), *sys.argv])
-        raise SystemExit("issue_flow is not installed in this interpreter (pip install -e . first)")
+        venv_dir = PROJECT / ".venv"
+        if (venv_dir / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv_dir.resolve():
+            os.execv(str(venv_dir / "bin" / "python"), [str(venv_dir / "bin" / "python"), *sys.argv])
+        raise SystemExit("issue_flow is not installed in this interpreter (pip install -e '.[test]' first)")
 
 
 def git(root: Path, *args: str) -> None:

@@ -58,24 +58,9 @@ WORK = HERE / ".work"
 sys.path.insert(0, str(HERE))
 
 
-def _ensure_project_python() -> None:
-    """Re-run under the project's .venv when this interpreter cannot import issue_flow.
-
-    (Compares sys.prefix, not the resolved executable: a venv's python is a symlink to
-    the interpreter it was made from.)
-    """
-    try:
-        import issue_flow  # noqa: F401
-    except ImportError:
-        venv_dir = PROJECT / ".venv"
-        if (venv_dir / "bin" / "python").exists() and Path(sys.prefix).resolve() != venv_dir.resolve():
-            os.execv(str(venv_dir / "bin" / "python"), [str(venv_dir / "bin" / "python"), *sys.argv])
-        raise SystemExit("issue_flow is not installed in this interpreter (pip install -e '.[test]' first)")
-
-
-_ensure_project_python()
-
 import bench_release as br  # noqa: E402  (the release repository, tbump's venv and repo)
+
+br.ensure_project_python()
 
 import gentree  # noqa: E402
 
