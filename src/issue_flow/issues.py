@@ -134,6 +134,13 @@ class IssueFolder:
         self.path = ref.path
         self.kind = ref.kind
 
+    _CACHED = ("readme", "tracking", "criteria", "status_table", "pairing", "phases")
+
+    def forget(self) -> None:
+        """Drop the documents read so far (a long walk keeps memory flat)."""
+        for name in self._CACHED:
+            self.__dict__.pop(name, None)
+
     @property
     def rel(self) -> str:
         return self.path.relative_to(self.cfg.root).as_posix()

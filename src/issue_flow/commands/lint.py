@@ -45,19 +45,17 @@ _REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")
 _TEXTUAL = ("text", "item", "table", "heading", "quote")
 
 
-def links(text: str) -> list[tuple[int, str]]:
-    """(line number, href) of every link, image and link reference definition.
+def links(doc) -> list[tuple[int, str]]:
+    """(line number, href) of every link, image and link reference definition of ``doc``.
 
-    The line scanner skips code fences, indented code and HTML comments; markdown-it-py's
+    The document's line scan (shared with the issue checks, so each file is read and
+    scanned once) skips code fences, indented code and HTML comments; markdown-it-py's
     inline parser then reads each remaining line that may hold a link, so code spans and
     escaped brackets are not taken for links. Parsing only those lines keeps ``lint``
     fast on large trees.
     """
-    from issue_flow.markdown.document import split_lines
-    from issue_flow.markdown.scan import scan
-
-    lines = split_lines(text)
-    kinds = scan(lines).kinds
+    lines = doc.lines
+    kinds = doc.structure.kinds
     md = _parser()
     out: list[tuple[int, str]] = []
     for i, line in enumerate(lines):
@@ -75,9 +73,9 @@ def links(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def dead_links(cfg, path: Path, text: str) -> list[dict]:
+def dead_links(cfg, path: Path, doc) -> list[dict]:
     found = []
-    for line, href in links(text):
+    for line, href in links(doc):
         if _SCHEME.match(href) or href.startswith(("#", "//")):
             continue
         target = href.split("#", 1)[0].split("?", 1)[0]
@@ -139,8 +137,13 @@ def folder_problems(cfg, folder, disc) -> list[dict]:
 
 
 def collect(cfg, number: int | None) -> dict:
-    from issue_flow import fsutil
+    """Issue checks per folder, then the links of every Markdown file under the docs folder.
+
+    A folder's own files are checked right after the folder, reusing the README and
+    TRACKING already read and scanned, and dropped before the next folder.
+    """
     from issue_flow.issues import IssueFolder, discover, load_issue
+    from issue_flow.markdown.document import Document
 
     disc = discover(cfg)
     problems: list[dict] = []
@@ -150,6 +153,21 @@ def collect(cfg, number: int | None) -> dict:
     else:
         folders = [IssueFolder(cfg, ref) for ref in disc.folders.values()]
         files = sorted(cfg.docs_dir.rglob("*.md"))
+    by_dir: dict[Path, list[Path]] = {}
+    for path in files:
+        by_dir.setdefault(path.parent, []).append(path)
+
+    def check_links(path: Path, doc=None) -> None:
+        nonlocal problems
+        try:
+            doc = doc or Document.load(path)
+        except IssueFlowError as exc:
+            if number is not None:
+                raise
+            problems.append(_problem(cfg, path, None, "unreadable", exc.message))
+            return
+        problems += dead_links(cfg, path, doc)
+
     for f in sorted(folders, key=lambda f: f.number):
         try:
             problems += folder_problems(cfg, f, disc)
@@ -157,15 +175,14 @@ def collect(cfg, number: int | None) -> dict:
             if number is not None:
                 raise
             problems.append(_problem(cfg, f.path, None, "unreadable", exc.message))
-    for path in files:
-        try:
-            text = fsutil.decode_utf8(fsutil.read_bytes(path), path.relative_to(cfg.root))
-        except IssueFlowError as exc:
-            if number is not None:
-                raise
-            problems.append(_problem(cfg, path, None, "unreadable", exc.message))
-            continue
-        problems += dead_links(cfg, path, text)
+        loaded = {f.path / "README.md": f.__dict__.get("readme"), f.path / "TRACKING.md": f.__dict__.get("tracking")}
+        for path in by_dir.pop(f.path, []):
+            check_links(path, loaded.get(path))
+        f.forget()  # drop the parsed documents before the next folder
+        loaded.clear()
+    for paths in by_dir.values():
+        for path in paths:
+            check_links(path)
     return {"problems": problems, "files": len(files), "folders": len(folders)}
 
 
