@@ -25,12 +25,13 @@ def entry_point() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "issue_flow"]
 
 
-def measure(cmd: list[str], runs: int) -> list[float]:
-    subprocess.run(cmd, capture_output=True)  # warm-up (bytecode caches, page cache)
+def measure(cmd: list[str], runs: int, env: dict | None = None) -> list[float]:
+    env = dict(os.environ, **(env or {}))
+    subprocess.run(cmd, capture_output=True, env=env)  # warm-up (bytecode caches, page cache)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        p = subprocess.run(cmd, capture_output=True)
+        p = subprocess.run(cmd, capture_output=True, env=env)
         times.append(time.perf_counter() - t)
         if p.returncode not in (0, 1):
             raise SystemExit(f"{' '.join(cmd)} failed: {p.stderr.decode()[-300:]}")
@@ -74,6 +75,8 @@ def main() -> None:
     if args.corpus.is_dir():
         status = ["-C", str(args.corpus), "status"]
         report("issue-flow status (whole corpus)", measure(exe + status, args.runs), imported(status))
+        no_cache = {"ISSUE_FLOW_NO_CACHE": "1"}
+        report("  the same, summary cache off", measure(exe + status, args.runs, no_cache), imported(status))
         status1 = ["-C", str(args.corpus), "status", "462"]
         report("issue-flow status 462", measure(exe + status1, args.runs), imported(status1))
     else:
