@@ -142,3 +142,12 @@ def assert_one_line_error(res: Result, code: int = 2) -> None:
     lines = [ln for ln in res.err.splitlines() if ln.strip()]
     assert len(lines) == 1, res
     assert lines[0].startswith("issue-flow: error: "), res
+
+
+def refused(root: Path, run, code: int = 2) -> Result:
+    """Run ``run()`` and assert it was refused: one-line error, exit ``code``, ``root`` unchanged."""
+    before = snapshot(root)
+    res = run()
+    assert_one_line_error(res, code)
+    assert snapshot(root) == before
+    return res

@@ -13,10 +13,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import run_cli, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import run_cli, snapshot
 
 KINDS = ["bug", "follow-up", "feature"]
 ENV = {"GITHUB_REPOSITORY": None, "GITHUB_API_URL": None, "GITHUB_ACTIONS": None}

@@ -8,7 +8,6 @@ import urllib.error
 import urllib.request
 
 
-
 def call(server, method, path, body=None, token=None):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(server.url + path, data=data, method=method)
