@@ -15,13 +15,14 @@ from ghserver import gh_server  # noqa: F401  (the GitHub test server, a fixture
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dg_react_agent"
 
 
-def require_corpus() -> Path:
-    """The corpus path; a skip outside CI when it is missing, a failure in CI."""
-    if CORPUS.is_dir():
-        return CORPUS
+def require_corpus(path: Path = CORPUS) -> Path:
+    """``path`` in the corpus (default: the corpus itself), or skip when it is missing —
+    outside CI only: in CI (``CI`` set) a missing corpus is a failure, not a skip."""
+    if path.exists():
+        return path
     if os.environ.get("CI") or os.environ.get("ISSUE_FLOW_REQUIRE_CORPUS"):
-        pytest.fail(f"corpus missing at {CORPUS}: CI must run the corpus tests")
-    pytest.skip("corpus not present beside the project (../shared/corpus); it runs in CI")
+        pytest.fail(f"{path} not found; CI is set, so a missing corpus is a failure, not a skip")
+    pytest.skip(f"{path} not found (the corpus lives in ../shared/corpus beside the project); it runs in CI")
 
 
 @pytest.fixture(scope="session")

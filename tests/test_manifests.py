@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import re
 import time
 from pathlib import Path
 
 import pytest
+from conftest import CORPUS, require_corpus
 
 from issue_flow.adapters import manifests as m
 from issue_flow.errors import IssueFlowError
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
-AGENT = CORPUS / "dg_react_agent"
+AGENT = CORPUS
 BACKEND = AGENT / "packages" / "voice-agent-backend"
-
-
-def corpus_file(path: Path) -> Path:
-    """A corpus file, or skip (locally) / fail (when CI is set) when it is not there."""
-    if not path.is_file():
-        msg = f"corpus file {path} not found (the corpus lives in ../shared/corpus beside the project)"
-        if os.environ.get("CI"):
-            pytest.fail(msg + "; CI is set, so a missing corpus is a failure, not a skip")
-        pytest.skip(msg)
-    return path
 
 
 def changed_lines(a: bytes, b: bytes) -> list[tuple[bytes, bytes]]:
@@ -296,7 +285,7 @@ def test_set_version_dispatch(tmp_path):
 
 
 def test_corpus_root_package_json():
-    path = corpus_file(AGENT / "package.json")
+    path = require_corpus(AGENT / "package.json")
     data = path.read_bytes()
     assert m.read_version(path) == "0.9.1"
     out = m.set_package_json_version(data, m.bump_patch("0.9.1"))
@@ -305,7 +294,7 @@ def test_corpus_root_package_json():
 
 
 def test_corpus_root_lock_exactly_two_lines():
-    path = corpus_file(AGENT / "package-lock.json")
+    path = require_corpus(AGENT / "package-lock.json")
     data = path.read_bytes()
     out, old_top, old_root = m.set_lock_version(data, "0.9.2")
     assert (old_top, old_root) == ("0.9.1", "0.9.1")
@@ -328,7 +317,7 @@ def test_corpus_root_lock_exactly_two_lines():
 
 
 def test_corpus_root_lock_is_fast():
-    data = corpus_file(AGENT / "package-lock.json").read_bytes()
+    data = require_corpus(AGENT / "package-lock.json").read_bytes()
     m.set_lock_version(data, "0.9.2")  # warm up
     best = min(_timed(lambda: m.set_lock_version(data, "0.9.2")) for _ in range(5))
     assert best < 0.05, f"set_lock_version took {best * 1000:.1f} ms on {len(data)} bytes"
@@ -341,8 +330,8 @@ def _timed(fn) -> float:
 
 
 def test_corpus_backend_out_of_step_lock():
-    pkg = corpus_file(BACKEND / "package.json")
-    lock = corpus_file(BACKEND / "package-lock.json")
+    pkg = require_corpus(BACKEND / "package.json")
+    lock = require_corpus(BACKEND / "package-lock.json")
     assert m.read_version(pkg) == "0.2.1"
     assert m.read_version(lock) == "0.1.2"
     new = m.bump_patch(m.read_version(pkg))
@@ -386,10 +375,10 @@ def test_corpus_helper_skips_locally_and_fails_under_ci(monkeypatch, tmp_path):
     missing = tmp_path / "no-corpus" / "package.json"
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception):
-        corpus_file(missing)
+        require_corpus(missing)
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
-        corpus_file(missing)
+        require_corpus(missing)
 
 
 # --------------------------------------------------------------------------- property
