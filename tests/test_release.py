@@ -33,6 +33,16 @@ from issue_flow.config import load_config
 EPOCH = 1771329600  # 2026-02-17 12:00 UTC
 DATE = dt.datetime.fromtimestamp(EPOCH, dt.timezone.utc).date().isoformat()
 BACKEND = "packages/voice-agent-backend"
+# every file a release of #462 writes: manifests, locks, the issue README, the release docs
+RELEASED_FILES = {
+    "package.json",
+    "package-lock.json",
+    f"{BACKEND}/package.json",
+    f"{BACKEND}/package-lock.json",
+    "docs/issues/ISSUE-462/README.md",
+    "docs/releases/v0.9.2/CHANGELOG.md",
+    "docs/releases/v0.9.2/RELEASE-NOTES.md",
+}
 
 JUNIT_PASS = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="jest tests" tests="2" failures="0" errors="0" time="1.5">'
@@ -125,15 +135,7 @@ def test_release_462_patch(repo, corpus):
     res = release(repo, "462", "--patch")
     assert res.code == 0, res
     after = snapshot(repo)
-    assert changed_files(before, after) == {
-        "package.json",
-        "package-lock.json",
-        f"{BACKEND}/package.json",
-        f"{BACKEND}/package-lock.json",
-        "docs/issues/ISSUE-462/README.md",
-        "docs/releases/v0.9.2/CHANGELOG.md",
-        "docs/releases/v0.9.2/RELEASE-NOTES.md",
-    }
+    assert changed_files(before, after) == RELEASED_FILES
 
     # component: package.json and exactly the two version fields of the 549 KB lock
     assert changed_lines(before["package.json"], after["package.json"]) == [(b'  "version": "0.9.1",\n', b'  "version": "0.9.2",\n')]
@@ -341,15 +343,7 @@ def test_commit_and_tag(repo):
     new = head(repo)
     assert sh(repo, "rev-parse", f"{new}^") == base  # exactly one commit
     files = set(sh(repo, "show", "--name-only", "--format=", new).splitlines())
-    assert files == {
-        "package.json",
-        "package-lock.json",
-        f"{BACKEND}/package.json",
-        f"{BACKEND}/package-lock.json",
-        "docs/issues/ISSUE-462/README.md",
-        "docs/releases/v0.9.2/CHANGELOG.md",
-        "docs/releases/v0.9.2/RELEASE-NOTES.md",
-    }
+    assert files == RELEASED_FILES
     subject = sh(repo, "log", "-1", "--format=%s")
     assert "0.9.2" in subject and "0.2.2" in subject and "#462" in subject
     for tag in ("v0.9.2", "voice-agent-backend-v0.2.2"):

@@ -280,17 +280,14 @@ class Templates:
         import jinja2
 
         try:
-            template = self.env.get_template(name)
-            return template.render(context)
+            return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
             where = self._show(Path(exc.filename)) if exc.filename else (exc.name or name)
             raise IssueFlowError(f"template {where}:{exc.lineno}: {exc.message}") from None
         except jinja2.TemplateNotFound as exc:
             raise IssueFlowError(f"template {exc.name} not found (needed by {self.show_name(name)})") from None
-        except jinja2.UndefinedError as exc:
-            raise IssueFlowError(f"template {self._failing(exc, name)}: {exc.message}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-            raise IssueFlowError(f"template {self._failing(exc, name)}: {type(exc).__name__}: {exc}") from None
+        except (jinja2.UndefinedError, *_RENDER_ERRORS) as exc:
+            raise IssueFlowError(f"template {self._failing(exc, name)}: {_describe(exc)}") from None
 
     def render_string(self, source: str, context: dict[str, Any], where: str) -> str:
         """Render a Jinja string from ``kind.toml`` (a criterion's text, a step)."""
@@ -300,10 +297,8 @@ class Templates:
             return self.env.from_string(source).render(context)
         except jinja2.TemplateSyntaxError as exc:
             raise IssueFlowError(f"{where}: {exc.message}") from None
-        except jinja2.UndefinedError as exc:
-            raise IssueFlowError(f"{where}: {exc.message}") from None
-        except (TypeError, ValueError, ArithmeticError, LookupError) as exc:
-            raise IssueFlowError(f"{where}: {type(exc).__name__}: {exc}") from None
+        except (jinja2.UndefinedError, *_RENDER_ERRORS) as exc:
+            raise IssueFlowError(f"{where}: {_describe(exc)}") from None
 
     # ------------------------------------------------------------- helpers
 
@@ -359,6 +354,20 @@ def _read_toml(path: Path, where: str) -> dict[str, Any]:
 
 def today() -> str:
     return _dt.date.today().isoformat()
+
+
+# Python errors a template's expressions can raise while rendering (besides jinja2's own
+# UndefinedError, caught with them where jinja2 is imported).
+_RENDER_ERRORS = (TypeError, ValueError, ArithmeticError, LookupError)
+
+
+def _describe(exc: Exception) -> str:
+    """One line for an error raised while rendering: jinja2's message for an undefined
+    variable, else the exception's type and text."""
+    message = getattr(exc, "message", None)
+    if type(exc).__name__ == "UndefinedError" and message:
+        return str(message)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _cache_dir(what: str) -> Path | None:
