@@ -87,6 +87,18 @@ def git(root: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout
 
 
+def init_git_repo(root: Path, monkeypatch) -> Path:
+    """An empty git repository at ``root`` that ignores the machine's git configuration."""
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    for key, value in (("user.name", "Test"), ("user.email", "test@example.com"),
+                       ("commit.gpgsign", "false"), ("tag.gpgsign", "false")):
+        git(root, "config", key, value)
+    return root
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     """Every file's bytes under root (but .git), to assert a tree is unchanged."""
     return {

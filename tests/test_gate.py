@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import init_git_repo
 
 from issue_flow import gates
 from issue_flow.cli import main
@@ -68,16 +69,7 @@ DEFAULT_TEST_GATES = [
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GITHUB_TOKEN", "GH_TOKEN", "GITHUB_ACTIONS", "GITHUB_REPOSITORY"):
-        monkeypatch.delenv(var, raising=False)
-    root = tmp_path / "repo"
-    root.mkdir()
-    sh(root, "init", "-q", "-b", "main")
-    sh(root, "config", "user.name", "Test")
-    sh(root, "config", "user.email", "test@example.com")
-    sh(root, "config", "commit.gpgsign", "false")
+    root = init_git_repo(tmp_path / "repo", monkeypatch)
     (root / "README.md").write_text("x\n")
     set_gates(root, DEFAULT_TEST_GATES)
     sh(root, "add", ".")

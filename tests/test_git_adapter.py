@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from conftest import init_git_repo
 
 from issue_flow.adapters import git
 from issue_flow.errors import IssueFlowError
@@ -16,15 +17,7 @@ def sh(cwd, *args):
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    root = tmp_path / "repo"
-    root.mkdir()
-    sh(root, "init", "-q", "-b", "main")
-    sh(root, "config", "user.name", "Test")
-    sh(root, "config", "user.email", "test@example.com")
-    sh(root, "config", "commit.gpgsign", "false")
-    sh(root, "config", "tag.gpgsign", "false")
+    root = init_git_repo(tmp_path / "repo", monkeypatch)
     (root / "a.txt").write_text("a\n")
     sh(root, "add", "a.txt")
     sh(root, "commit", "-q", "-m", "first")
