@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import os
 import re
-from issue_flow.records import factory, record
 from pathlib import Path
 from typing import Any
 
 from issue_flow.errors import IssueFlowError
+from issue_flow.records import factory, record
 
 CONFIG_FILE = ".issue-flow.toml"
 DEFAULT_API_URL = "https://api.github.com"
@@ -200,8 +200,6 @@ def load_config(root: Path | None = None) -> Config:
 
 def _inside(root: Path, value: str, key: str, src: str) -> None:
     """Paths issue-flow reads and writes must lie inside the repository."""
-    import os
-
     if not value.strip() or Path(value).is_absolute() or ".." in Path(value).parts:
         raise IssueFlowError(f"{src}: '{key}' must be a path inside the repository, not {value!r}")
     resolved = os.path.realpath(root / value)

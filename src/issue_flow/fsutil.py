@@ -30,6 +30,23 @@ def hasher():
     return blake2b(digest_size=16)
 
 
+def cache_dir(what: str) -> Path | None:
+    """``$XDG_CACHE_HOME/issue-flow/<what>`` (made when missing), or None: no cache.
+
+    Caches are never in the repository. ``ISSUE_FLOW_NO_CACHE=1`` turns every cache off,
+    and a folder that cannot be made means no cache.
+    """
+    if os.environ.get("ISSUE_FLOW_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "issue-flow" / what
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
 def read_bytes(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()

@@ -14,13 +14,13 @@ sides have labels, else by position when the counts agree, else not at all (repo
 from __future__ import annotations
 
 import re
-from issue_flow.records import factory, record
 from functools import cached_property
 from pathlib import Path
 
 from issue_flow.config import Config
 from issue_flow.errors import IssueFlowError
 from issue_flow.markdown.document import Document, Row, Table, Task, norm, strip_markup
+from issue_flow.records import factory, record
 
 _FOLDER = re.compile(r"ISSUE-(\d+)(?:-([A-Za-z][\w.-]*))?$", re.IGNORECASE)
 _MULTI = re.compile(r"ISSUES?-(\d+(?:-\d+)+)(?:-.*)?$", re.IGNORECASE)

@@ -71,13 +71,14 @@ def cache_path(root: Path) -> Path | None:
     git_dir = root / ".git"
     if git_dir.is_dir():
         return git_dir / "issue-flow" / "status-cache.json"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    from issue_flow.fsutil import hasher
+    from issue_flow.fsutil import cache_dir, hasher
 
+    folder = cache_dir("status")
+    if folder is None:
+        return None
     h = hasher()
     h.update(str(root.resolve()).encode())
-    digest = h.hexdigest()
-    return Path(base) / "issue-flow" / "status" / f"{digest}.json"
+    return folder / f"{h.hexdigest()}.json"
 
 
 class SummaryCache:

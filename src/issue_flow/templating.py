@@ -30,6 +30,7 @@ from typing import Any
 
 from issue_flow import __version__
 from issue_flow.errors import IssueFlowError
+from issue_flow.fsutil import cache_dir
 
 KIND_FILE = "kind.toml"
 _KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*$")
@@ -240,7 +241,7 @@ class Templates:
         jinja2's import nor its compiler. Any problem with the cache means rendering.
         """
         key = self._render_key(names, context)
-        path = _cache_dir("rendered") / f"{key}.json" if key else None
+        path = cache_dir("rendered") / f"{key}.json" if key else None
         if path is not None:
             try:
                 cached = json.loads(path.read_bytes())
@@ -261,7 +262,7 @@ class Templates:
     def _render_key(self, names: list[str], context: dict[str, Any]) -> str | None:
         from issue_flow.fsutil import hasher
 
-        if _cache_dir("rendered") is None:
+        if cache_dir("rendered") is None:
             return None
         try:
             blob = json.dumps([__version__, names, context], sort_keys=True, default=str)
@@ -370,21 +371,6 @@ def _describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _cache_dir(what: str) -> Path | None:
-    """``$XDG_CACHE_HOME/issue-flow/<what>`` (made when missing), or None: no cache."""
-    import os
-
-    if os.environ.get("ISSUE_FLOW_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "issue-flow" / what
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder if os.access(folder, os.W_OK) else None
-
-
 def _bytecode_cache() -> Any:
     """jinja2's cache of compiled templates in ``$XDG_CACHE_HOME/issue-flow/jinja``.
 
@@ -394,7 +380,7 @@ def _bytecode_cache() -> Any:
     repository (a --dry-run leaves the tree untouched); ISSUE_FLOW_NO_CACHE=1 turns it
     off, and a cache folder that cannot be made means no cache.
     """
-    folder = _cache_dir("jinja")
+    folder = cache_dir("jinja")
     if folder is None:
         return None
     from jinja2 import FileSystemBytecodeCache

@@ -7,7 +7,6 @@ adds only the keys that are missing and keeps every value and comment the user w
 
 from __future__ import annotations
 
-
 import click
 
 from issue_flow.errors import IssueFlowError

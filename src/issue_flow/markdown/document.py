@@ -12,13 +12,13 @@ column (marker + evidence text per row).
 from __future__ import annotations
 
 import re
-from issue_flow.records import record
 from functools import cached_property
 from pathlib import Path
 
 from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
 from issue_flow.markdown.scan import Scan, scan, split_cells
+from issue_flow.records import record
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 _BOLD_LABEL = re.compile(r"\*\*(.+?)\*\*")

@@ -14,6 +14,7 @@ The scanner never changes text: it reports line numbers; edits are made by
 from __future__ import annotations
 
 import re
+
 from issue_flow.records import factory, record
 
 # Line kinds
