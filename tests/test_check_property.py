@@ -39,7 +39,7 @@ class Scaffold:
         plan.apply()
         self.pristine = snapshot(self.root)
         folder = self.folder()
-        from issue_flow import items as itemmod
+        from issue_flow.model import items as itemmod
 
         pool = itemmod.items(folder)
         self.criteria = [it for it in pool if it.kind == "criterion"]
@@ -48,7 +48,7 @@ class Scaffold:
         assert self.rules, "every built-in kind declares an ordering constraint"
 
     def folder(self):
-        from issue_flow.issues import load_issue
+        from issue_flow.model.issues import load_issue
 
         return load_issue(self.cfg, 2)
 
@@ -105,11 +105,11 @@ def _refused(rules, label_of, state, item_key, done) -> bool:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sequence=ops)
 def test_any_sequence_of_checks_keeps_the_folder_consistent(scaffolds, kind, sequence):
-    from issue_flow import items as itemmod
+    from issue_flow.model import items as itemmod
     from issue_flow.commands.check import plan_check
     from issue_flow.commands.lint import collect
     from issue_flow.errors import CheckFailed
-    from issue_flow.markdown.document import norm
+    from issue_flow.model.document import norm
 
     s = scaffolds[kind]
     s.restore()

@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from conftest import assert_one_line_error, run_cli, snapshot
 
-from issue_flow.markdown.document import Document
+from issue_flow.model.document import Document
 
 
 def _docs(corpus: Path) -> list[Path]:

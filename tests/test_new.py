@@ -118,9 +118,9 @@ def test_follow_up_462_on_the_corpus(repo462):
     assert "paired by label with 7 rows" in text
 
     # The release, follow-up and close items answer to the names other commands use.
-    from issue_flow import items as itemmod
+    from issue_flow.model import items as itemmod
     from issue_flow.config import load_config
-    from issue_flow.issues import load_issue
+    from issue_flow.model.issues import load_issue
 
     f = load_issue(load_config(repo462), 462)
     for query, label in (("Patch release", "Patch release"), ("Follow up", "Follow up"), ("Close", "Close")):
@@ -297,7 +297,7 @@ def _inline_text(tokens) -> str:
 def test_titles_with_markdown_characters_render_safely(tmp_path):
     from markdown_it import MarkdownIt
 
-    from issue_flow.markdown.document import Document
+    from issue_flow.model.document import Document
 
     root = make_repo(tmp_path)
     (root / "docs/issues/ISSUE-1").mkdir()
@@ -351,8 +351,8 @@ def test_criteria_labels_from_issue_data_are_escaped_per_cell(tmp_path):
     """Issue data (later read from GitHub) may bring its own criteria with any label."""
     from issue_flow.commands.new import Criterion, IssueData, plan_new
     from issue_flow.config import load_config
-    from issue_flow.issues import load_issue
-    from issue_flow.markdown.document import Document
+    from issue_flow.model.issues import load_issue
+    from issue_flow.model.document import Document
 
     root = make_repo(tmp_path)
     cfg = load_config(root)

@@ -604,7 +604,7 @@ def _heading(md_text: str) -> tuple[str, set[str]]:
 
 
 def _table_rows_ok(path: Path) -> None:
-    from issue_flow.markdown.document import Document
+    from issue_flow.model.document import Document
 
     doc = Document.load(path)
     assert doc.status_tables, path

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from mdref import reference
 
-from issue_flow.markdown.document import split_lines
-from issue_flow.markdown.scan import FENCE, TABLE, scan
+from issue_flow.model.document import split_lines
+from issue_flow.model.scan import FENCE, TABLE, scan
 
 
 def mine(text: str) -> dict:

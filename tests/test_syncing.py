@@ -6,7 +6,7 @@ import pytest
 
 from issue_flow import syncing
 from issue_flow.errors import IssueFlowError
-from issue_flow.markdown.document import Document
+from issue_flow.model.document import Document
 from issue_flow.syncing import CONFLICT, LOCAL_ONLY, PULL, PUSH, REMOTE_ONLY, SAME, Box
 
 

@@ -73,7 +73,7 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
 
 def gates_named(text: str, gates: Iterable[Gate]) -> list[Gate]:
     """The gates whose name or alias ``text`` (a Step cell, markup allowed) mentions."""
-    from issue_flow.markdown.document import strip_markup
+    from issue_flow.model.document import strip_markup
 
     plain = strip_markup(text)
     return [g for g in gates if any(_alias_pattern(a).search(plain) for a in gate_aliases(g))]
@@ -140,7 +140,7 @@ def gate_cell(cell: str, marker: str, evidence: str, gate_names: Iterable[str] =
     evidence written by an earlier run (it starts with a gate name and "passed", "failed"
     or a count) is replaced, so a rerun writes the same bytes.
     """
-    from issue_flow.markdown.document import (
+    from issue_flow.model.document import (
         escape_cell,
         parse_status,
         replace_cell_body,
@@ -252,7 +252,7 @@ def _stale_source(cfg: Config, sha: str, gate: str) -> str | None:
 def plan_update(cfg: Config, number: int, sha: str) -> Update:
     """The plan writing the results recorded for ``sha`` into #number's TRACKING rows."""
     from issue_flow import gates
-    from issue_flow.issues import load_issue
+    from issue_flow.model.issues import load_issue
     from issue_flow.plan import Plan
 
     folder = load_issue(cfg, number)

@@ -45,7 +45,7 @@ from typing import Any
 
 from issue_flow.config import Config
 from issue_flow.errors import CheckFailed, IssueFlowError
-from issue_flow.markdown.document import Document
+from issue_flow.model.document import Document
 
 _VERSION = r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"
 _VERSIONS = re.compile(rf"^\s*({_VERSION}(?:\s*(?:/|,|and|&)\s*{_VERSION})*)\s*\.?\s*$")
@@ -255,8 +255,8 @@ class Closing:
 
 
 def build(cfg: Config, number: int, *, resolution_text: str | None = None, force: bool = False) -> Closing:
-    from issue_flow import items as itemmod
-    from issue_flow.issues import discover, load_issue
+    from issue_flow.model import items as itemmod
+    from issue_flow.model.issues import discover, load_issue
     from issue_flow.plan import Plan
 
     disc = discover(cfg)
@@ -342,7 +342,7 @@ def build(cfg: Config, number: int, *, resolution_text: str | None = None, force
         if ref is None:
             plan.note(f"note: no folder for parent #{parent} under {cfg.docs}; only the GitHub pointer is posted")
         else:
-            from issue_flow.issues import IssueFolder
+            from issue_flow.model.issues import IssueFolder
 
             parent_folder = IssueFolder(cfg, ref)
             doc = parent_folder.readme

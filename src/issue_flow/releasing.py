@@ -190,7 +190,7 @@ def plan_bump(cfg: Config, pkg: Package) -> tuple[Bump, list[tuple[Path, bytes, 
 
 def find_release_item(folder: Any, pool: list | None = None) -> tuple[Any, str | None]:
     """(the release item, None) or (None, why there is none)."""
-    from issue_flow import items
+    from issue_flow.model import items
 
     pool = items.items(folder) if pool is None else pool
     why = ""
@@ -209,7 +209,7 @@ def _evidence(item: Any) -> str:
 
 
 def _issue_url(cfg: Config, folder: Any) -> str | None:
-    from issue_flow.issues import GITHUB_KEYS
+    from issue_flow.model.issues import GITHUB_KEYS
 
     header = folder.header(GITHUB_KEYS)
     url = header.url if header is not None else None
@@ -287,9 +287,9 @@ def _plan_docs(rel: Release, docs: dict[str, bytes]) -> None:
 
 def plan_release(cfg: Config, number: int, packages: list[str] | tuple[str, ...] | None = None) -> Release:
     """Everything the release of issue ``number`` would write (see the module docstring)."""
-    from issue_flow import items
+    from issue_flow.model import items
     from issue_flow.adapters import git
-    from issue_flow.issues import load_issue
+    from issue_flow.model.issues import load_issue
     from issue_flow.releasedocs import release_dir
 
     folder = load_issue(cfg, number)

@@ -13,7 +13,7 @@ The sides
 
 Pairing
     Items are paired by bold label when both have one (``**Fix** – …``), else by normalised
-    text (:func:`~issue_flow.markdown.document.norm`: markup, case and trailing punctuation
+    text (:func:`~issue_flow.model.document.norm`: markup, case and trailing punctuation
     ignored). Two items with different bold labels never pair by text. Duplicates pair in
     order. An item on one side only is reported (``LOCAL_ONLY`` / ``REMOTE_ONLY``), never an
     error, never copied across (the tool does not add or remove lines), and kept out of the
@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping, Sequence
 
 from issue_flow.errors import IssueFlowError
-from issue_flow.markdown.document import Document, Task, norm, strip_markup
+from issue_flow.model.document import Document, Task, norm, strip_markup
 
 SAME = "same"
 PULL = "pull"  # copy the remote state into the README

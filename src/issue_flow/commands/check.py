@@ -13,8 +13,8 @@ import click
 
 def plan_check(cfg, number: int, query: str, *, done: bool, note: str | None, force: bool):
     """Build the plan for one tick. Returns (plan, item, changed-parts)."""
-    from issue_flow import items as itemmod
-    from issue_flow.issues import load_issue
+    from issue_flow.model import items as itemmod
+    from issue_flow.model.issues import load_issue
     from issue_flow.plan import Plan
 
     folder = load_issue(cfg, number)
@@ -49,7 +49,7 @@ def command(app, number: str, item: str, undo: bool, note: str | None, force: bo
     2.1 the first step of the second TRACKING phase.
     """
     from issue_flow import fsutil
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json, run_plan
 
     n = parse_number(number)

@@ -86,7 +86,7 @@ def update(app: Any, number: str, dry_run: bool, as_json: bool) -> None:
     from issue_flow import ci_tracking, fsutil
     from issue_flow.adapters import git
     from issue_flow.errors import CheckFailed
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import actions_summary, emit_json, run_plan
 
     n = parse_number(number)

@@ -61,7 +61,7 @@ def command(app: Any, number: str, resolution: str | None, force: bool, dry_run:
     from issue_flow import closing as closing_mod
     from issue_flow import fsutil
     from issue_flow.github_session import open_github
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import actions_summary, emit_json, run_plan
 
     n = parse_number(number)

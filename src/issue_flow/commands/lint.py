@@ -89,7 +89,7 @@ def dead_links(cfg, path: Path, doc) -> list[dict]:
 
 
 def folder_problems(cfg, folder, disc) -> list[dict]:
-    from issue_flow.issues import GITHUB_KEYS, IssueFolder
+    from issue_flow.model.issues import GITHUB_KEYS, IssueFolder
 
     out = []
     readme = folder.readme
@@ -142,8 +142,8 @@ def collect(cfg, number: int | None) -> dict:
     A folder's own files are checked right after the folder, reusing the README and
     TRACKING already read and scanned, and dropped before the next folder.
     """
-    from issue_flow.issues import IssueFolder, discover, load_issue
-    from issue_flow.markdown.document import Document
+    from issue_flow.model.issues import IssueFolder, discover, load_issue
+    from issue_flow.model.document import Document
 
     disc = discover(cfg)
     problems: list[dict] = []
@@ -195,7 +195,7 @@ def command(app, number: str | None, as_json: bool) -> None:
 
     Exit 0 when clean, 1 when problems were found.
     """
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json
 
     n = parse_number(number) if number is not None else None

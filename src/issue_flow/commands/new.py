@@ -178,7 +178,7 @@ _FIRST_WORDS = 5
 def read_issue_body(body: str | None) -> tuple[list[Criterion], str | None]:
     """(criteria, Summary Markdown or None) of a GitHub issue body."""
     from issue_flow import syncing
-    from issue_flow.markdown.document import Document, norm
+    from issue_flow.model.document import Document, norm
 
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
@@ -212,7 +212,7 @@ def read_issue_body(body: str | None) -> tuple[list[Criterion], str | None]:
 
 def _one_line(doc, line: int, first: str) -> str:
     """The item's first paragraph (its first line and the lines continuing it), one line."""
-    from issue_flow.markdown.scan import TEXT
+    from issue_flow.model.scan import TEXT
 
     kinds = doc.structure.kinds
     parts = [first.strip()]
@@ -230,7 +230,7 @@ def _one_line(doc, line: int, first: str) -> str:
 
 def _item_end(doc, line: int, content_col: int) -> int:
     """The line after the last line of the list item starting at ``line``."""
-    from issue_flow.markdown.scan import BLANK, TEXT, _indent
+    from issue_flow.model.scan import BLANK, TEXT, _indent
 
     kinds = doc.structure.kinds
     last = line
@@ -250,7 +250,7 @@ def _item_end(doc, line: int, content_col: int) -> int:
 
 def _usable(label_md: str) -> str | None:
     """The plain label of Markdown ``label_md`` set in bold, if it pairs with a status row."""
-    from issue_flow.markdown.document import norm, strip_markup
+    from issue_flow.model.document import norm, strip_markup
     from issue_flow.templating import md_cell
 
     if not label_md or label_md != label_md.strip() or "*" in label_md or "\n" in label_md:
@@ -289,7 +289,7 @@ def _candidates(content: str):
 
 
 def _criterion(content: str, label: str | None, done: bool, taken: set[str]) -> Criterion:
-    from issue_flow.markdown.document import _BOLD_LABEL, norm, strip_markup
+    from issue_flow.model.document import _BOLD_LABEL, norm, strip_markup
     from issue_flow.templating import md_inline
 
     if label:
@@ -324,7 +324,7 @@ def _criterion(content: str, label: str | None, done: bool, taken: set[str]) -> 
 def _summary(doc, drop: set[int]) -> str | None:
     """The body without the lines in ``drop``, its ATX headings set below the README's
     (### and deeper), runs of blank lines made single; None when nothing is left."""
-    from issue_flow.markdown.scan import HEADING
+    from issue_flow.model.scan import HEADING
 
     kinds = doc.structure.kinds
     heading = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
@@ -405,7 +405,7 @@ def _href(target: Path, start: Path) -> str:
 
 
 def _discover(cfg):
-    from issue_flow.issues import Discovery, discover
+    from issue_flow.model.issues import Discovery, discover
 
     return discover(cfg) if cfg.docs_dir.is_dir() else Discovery()
 
@@ -439,8 +439,8 @@ def plan_new(cfg, data: IssueData, *, gh=None, disc=None):
     links the child as a sub-issue of the parent (a call sent before the files are
     written; its result is True when linked, False when the server has no sub-issues).
     """
-    from issue_flow.issues import IssueFolder
-    from issue_flow.markdown.document import norm
+    from issue_flow.model.issues import IssueFolder
+    from issue_flow.model.document import norm
     from issue_flow.plan import Plan
     from issue_flow.templating import Templates, md_inline, today
 
@@ -584,8 +584,8 @@ def add_follow_up(text: str, number: int, href: str, title: str) -> str | None:
     Only lines are added (except that a missing final newline is added when the new lines
     go at the very end). Line endings follow the document's.
     """
-    from issue_flow.markdown.document import Document, strip_markup
-    from issue_flow.markdown.scan import BLANK, CODE, FENCE, HR, HTML, ITEM
+    from issue_flow.model.document import Document, strip_markup
+    from issue_flow.model.scan import BLANK, CODE, FENCE, HR, HTML, ITEM
     from issue_flow.templating import md_inline
 
     doc = Document(None, text)
@@ -643,7 +643,7 @@ def add_follow_up(text: str, number: int, href: str, title: str) -> str | None:
 
 def _separates_sections(kinds: list[str], heads) -> bool:
     """Does the document put a ``---`` line before its second-level headings?"""
-    from issue_flow.markdown.scan import BLANK, HR
+    from issue_flow.model.scan import BLANK, HR
 
     for h in heads:
         if h.level != 2:
@@ -704,7 +704,7 @@ def command(app, number: str, parent: str | None, kind: str | None, title: str |
     overwrite an existing folder.
     """
     from issue_flow import fsutil
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import run_plan
     from issue_flow.templating import Templates
 

@@ -232,7 +232,7 @@ def _release(
 ) -> None:
     from issue_flow import fsutil, gates, releasing
     from issue_flow.adapters import git
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json, run_plan
 
     n = parse_number(number)

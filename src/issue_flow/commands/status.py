@@ -13,8 +13,8 @@ def collect(cfg, number: int | None) -> dict:
     One pass: each folder is summarised (from the cache when its files did not change)
     and dropped before the next, so memory stays flat on large trees.
     """
-    from issue_flow.issues import IssueFolder, discover, load_issue
-    from issue_flow.summaries import SummaryCache
+    from issue_flow.model.issues import IssueFolder, discover, load_issue
+    from issue_flow.model.summaries import SummaryCache
 
     disc = discover(cfg)
     if number is not None:
@@ -92,7 +92,7 @@ def command(app, number: str | None, as_json: bool) -> None:
     as one issue (several numbers in the name, no README.md, loose files) are listed as
     skipped with the reason.
     """
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json
 
     n = parse_number(number) if number is not None else None

@@ -42,12 +42,12 @@ def _read_base(path) -> bytes | None:
 
 def plan_sync(cfg: Any, number: int, *, prefer: str | None) -> dict[str, Any]:
     """Read both sides and the base, merge, and build the plan (nothing is applied here)."""
-    from issue_flow import items as itemmod
+    from issue_flow.model import items as itemmod
     from issue_flow import syncing
     from issue_flow.adapters.github import MAX_BODY
     from issue_flow.github_session import open_github
-    from issue_flow.issues import load_issue
-    from issue_flow.markdown.document import Document
+    from issue_flow.model.issues import load_issue
+    from issue_flow.model.document import Document
     from issue_flow.plan import Plan
 
     folder = load_issue(cfg, number)
@@ -141,7 +141,7 @@ def command(app: Any, number: str, pull: bool, push: bool, dry_run: bool, as_jso
     in .issue-flow/sync/ISSUE-N.json (commit it).
     """
     from issue_flow import fsutil, syncing
-    from issue_flow.issues import parse_number
+    from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json, run_plan
 
     if pull and push:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
-from issue_flow.markdown.scan import Scan, scan, split_cells
+from issue_flow.model.scan import Scan, scan, split_cells
 from issue_flow.records import record
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+$")

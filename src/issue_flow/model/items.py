@@ -21,8 +21,8 @@ import re
 from dataclasses import dataclass
 
 from issue_flow.errors import CheckFailed, IssueFlowError
-from issue_flow.issues import IssueFolder
-from issue_flow.markdown.document import Document, Row, Table, Task, norm
+from issue_flow.model.issues import IssueFolder
+from issue_flow.model.document import Document, Row, Table, Task, norm
 
 _ORDER = re.compile(r'<!--\s*issue-flow:\s*order\s+"([^"]+)"\s+before\s+"([^"]+)"\s*-->')
 
@@ -89,7 +89,7 @@ def items(folder: IssueFolder) -> list[Item]:
 
 
 def _plain(text: str) -> str:
-    from issue_flow.markdown.document import strip_markup
+    from issue_flow.model.document import strip_markup
 
     return strip_markup(text)
 

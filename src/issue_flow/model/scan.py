@@ -8,7 +8,7 @@ following the CommonMark/GFM block rules that matter for those facts. A differen
 (tests/test_scan_differential.py) checks it against markdown-it-py on every corpus file.
 
 The scanner never changes text: it reports line numbers; edits are made by
-:mod:`issue_flow.markdown.document`, one line at a time.
+:mod:`issue_flow.model.document`, one line at a time.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from issue_flow.config import Config
 from issue_flow.errors import IssueFlowError
-from issue_flow.markdown.document import Document, Row, Table, Task, norm, strip_markup
+from issue_flow.model.document import Document, Row, Table, Task, norm, strip_markup
 from issue_flow.records import factory, record
 
 _FOLDER = re.compile(r"ISSUE-(\d+)(?:-([A-Za-z][\w.-]*))?$", re.IGNORECASE)
