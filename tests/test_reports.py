@@ -224,3 +224,160 @@ def test_summary_to_dict():
     s = r.ReportSummary(tests=2, failures=0, errors=0, skipped=1, duration_s=1.25, failed_names=[], suites=1, format="junit")
     d = s.to_dict()
     assert d["tests"] == 2 and d["duration_s"] == 1.25 and d["format"] == "junit"
+
+
+# --------------------------------------------------------------------------- NaN and Infinity
+
+
+@pytest.mark.parametrize("value", ["NaN", "nan", "Infinity", "-inf", "INF"])
+def test_junit_non_finite_time_is_refused(tmp_path, value):
+    data = f'<testsuites tests="1" time="{value}"><testsuite name="s" tests="1"><testcase name="a"/></testsuite></testsuites>'
+    with pytest.raises(IssueFlowError, match=r"t\.xml: .*time") as exc:
+        r.parse_report(write(tmp_path, "t.xml", data))
+    assert "\n" not in exc.value.message
+
+
+def test_junit_non_finite_suite_time_and_count_are_refused(tmp_path):
+    data = '<testsuites><testsuite name="s" tests="1" time="NaN"><testcase name="a"/></testsuite></testsuites>'
+    with pytest.raises(IssueFlowError, match="time"):
+        r.parse_report(write(tmp_path, "t.xml", data))
+    data = '<testsuites><testsuite name="s" tests="inf" errors="1"/></testsuites>'
+    with pytest.raises(IssueFlowError, match="tests"):
+        r.parse_report(write(tmp_path, "t2.xml", data))
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
+def test_jest_json_non_finite_numbers_are_refused(tmp_path, literal):
+    text = '{"numTotalTests": 1, "numFailedTests": 0, "startTime": %s, "testResults": []}' % literal
+    with pytest.raises(IssueFlowError, match=r"j\.json") as exc:
+        r.parse_report(write(tmp_path, "j.json", text))
+    assert "\n" not in exc.value.message
+
+
+def test_jest_json_non_finite_suite_time_is_refused(tmp_path):
+    text = '{"numTotalTests": 0, "testResults": [{"name": "x", "startTime": 1, "endTime": NaN, "assertionResults": []}]}'
+    with pytest.raises(IssueFlowError, match=r"j\.json"):
+        r.parse_report(write(tmp_path, "j.json", text))
+
+
+def test_eslint_nan_is_refused(tmp_path):
+    with pytest.raises(IssueFlowError, match=r"e\.json"):
+        r.parse_report(write(tmp_path, "e.json", '[{"filePath": "a", "errorCount": NaN, "warningCount": 0}]'))
+
+
+# --------------------------------------------------------------------------- runners' own summary lines
+
+JEST_OUT = """\
+PASS src/a.test.ts
+FAIL tests/b.test.ts
+  \x1b[1m\x1b[31m● Widget › retries on 502\x1b[39m\x1b[22m
+
+    expect(received).toBe(expected)
+
+  ● Widget › closes cleanly
+
+    boom
+
+Test Suites: 1 failed, 5 passed, 6 total
+Tests:       2 failed, 3 skipped, 1 todo, 35 passed, 41 total
+Snapshots:   0 total
+Time:        3.456 s, estimated 4 s
+Ran all test suites.
+"""
+
+NODE_SPEC_OUT = """\
+✔ adds (0.5ms)
+✖ subtracts (1.2ms)
+ℹ tests 5
+ℹ suites 1
+ℹ pass 3
+ℹ fail 1
+ℹ cancelled 0
+ℹ skipped 1
+ℹ todo 0
+ℹ duration_ms 45.125
+"""
+
+NODE_TAP_OUT = """\
+TAP version 13
+ok 1 - adds
+not ok 2 - subtracts
+1..2
+# tests 2
+# suites 0
+# pass 1
+# fail 1
+# cancelled 0
+# skipped 0
+# todo 0
+# duration_ms 12.5
+"""
+
+PYTEST_OUT = """\
+tests/test_a.py ..F.s                                                    [100%]
+=========================== short test summary info ============================
+FAILED tests/test_a.py::test_three - assert 1 == 2
+ERROR tests/test_b.py::test_x - RuntimeError
+============= 1 failed, 40 passed, 2 skipped, 1 error, 3 warnings in 62.50s (0:01:02) =============
+"""
+
+MOCHA_OUT = """\
+  Widget
+    ✓ connects
+    1) retries
+
+
+  40 passing (2s)
+  2 pending
+  1 failing
+
+  1) Widget
+       retries:
+     AssertionError: expected 1 to equal 2
+"""
+
+
+def test_summary_lines_of_jest():
+    s = r.parse_summary(JEST_OUT)
+    assert s.format == "jest"
+    assert (s.tests, s.failures, s.errors, s.skipped, s.suites) == (41, 2, 0, 4, 6)
+    assert s.duration_s == pytest.approx(3.456)
+    assert s.failed_names == ["Widget › retries on 502", "Widget › closes cleanly"]
+    assert not s.passed
+
+
+def test_summary_lines_of_node_test_runner():
+    s = r.parse_summary(NODE_SPEC_OUT)
+    assert s.format == "node"
+    assert (s.tests, s.failures, s.skipped, s.suites) == (5, 1, 1, 1)
+    assert s.duration_s == pytest.approx(0.045125)
+    t = r.parse_summary(NODE_TAP_OUT)
+    assert (t.format, t.tests, t.failures, t.skipped) == ("node", 2, 1, 0)
+
+
+def test_summary_lines_of_pytest():
+    s = r.parse_summary(PYTEST_OUT)
+    assert s.format == "pytest"
+    assert (s.tests, s.failures, s.errors, s.skipped) == (44, 1, 1, 2)
+    assert s.duration_s == pytest.approx(62.5)
+    q = r.parse_summary("..\n2 passed in 0.01s\n")
+    assert (q.format, q.tests, q.failures) == ("pytest", 2, 0) and q.passed
+
+
+def test_summary_lines_of_mocha():
+    s = r.parse_summary(MOCHA_OUT)
+    assert s.format == "mocha"
+    assert (s.tests, s.failures, s.skipped) == (43, 1, 2)
+    assert s.duration_s == pytest.approx(2.0)
+    assert r.parse_summary("  3 passing (120ms)\n").duration_s == pytest.approx(0.12)
+
+
+def test_summary_lines_the_last_run_counts():
+    s = r.parse_summary(JEST_OUT + "\nTests:       10 passed, 10 total\n")
+    assert (s.tests, s.failures) == (10, 0)
+
+
+def test_no_summary_line_is_none():
+    assert r.parse_summary("") is None
+    assert r.parse_summary("eslint: not found\n") is None
+    assert r.parse_summary("Tests are important\nThe tests 5 of them\n") is None

@@ -10,12 +10,19 @@ Formats:
 * ``eslint``: the output of ``eslint -f json``. "tests" is the number of files checked,
   "failures" the total ``errorCount``; lint passes when that is 0 (warnings do not fail).
 
-The format is guessed from the content when the caller does not name it.
+The format is guessed from the content when the caller does not name it. Numbers must be
+finite: ``NaN`` or ``Infinity`` anywhere a count or a time is read makes the report malformed.
+
+:func:`parse_summary` reads instead the closing lines a runner prints on its own (jest's
+``Tests: 1 failed, 40 passed, 41 total``, node's test runner, pytest, mocha), for a gate
+whose command writes no report.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,25 +148,49 @@ def _int_attr(el: Any, attr: str, source: str) -> int:
     if raw is None or raw == "":
         return 0
     try:
-        return int(float(raw))
+        value = float(raw)
     except ValueError:
         raise IssueFlowError(f"{source}: <{el.tag}> has a non-numeric {attr}={raw!r}") from None
+    if not math.isfinite(value):
+        raise IssueFlowError(f"{source}: <{el.tag}> has a non-finite {attr}={raw!r}")
+    return int(value)
 
 
 def _float_attr(el: Any, attr: str, source: str) -> float:
     raw = el.get(attr)
     try:
-        return float(raw.replace(",", "")) if raw else 0.0
+        value = float(raw.replace(",", "")) if raw else 0.0
     except ValueError:
         raise IssueFlowError(f"{source}: <{el.tag}> has a non-numeric {attr}={raw!r}") from None
+    if not math.isfinite(value):
+        raise IssueFlowError(f"{source}: <{el.tag}> has a non-finite {attr}={raw!r}")
+    return value
 
 
 # --------------------------------------------------------------------------- JSON
 
 
+class _NonFinite(ValueError):
+    pass
+
+
+def _no_constant(name: str) -> Any:
+    raise _NonFinite(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _NonFinite(text)
+    return value
+
+
 def _load_json(data: bytes, source: str) -> Any:
+    """JSON as the standard has it: ``NaN``, ``Infinity`` and numbers beyond a double refused."""
     try:
-        return json.loads(data)
+        return json.loads(data, parse_constant=_no_constant, parse_float=_finite_float)
+    except _NonFinite as exc:
+        raise IssueFlowError(f"{source}: malformed JSON (non-finite number {exc.args[0]})") from None
     except json.JSONDecodeError as exc:
         raise IssueFlowError(f"{source}: malformed JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
     except (ValueError, RecursionError) as exc:
@@ -173,6 +204,8 @@ def _num(obj: dict, key: str, source: str, default: int | None = None) -> int | 
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise IssueFlowError(f"{source}: not a jest --json report ({key} is not a number)")
+    if isinstance(value, int) and abs(value) > 2**63:
+        raise IssueFlowError(f"{source}: not a jest --json report ({key} is out of range)")
     return int(value)
 
 
@@ -238,3 +271,130 @@ def parse_eslint(doc: Any, source: str = "report") -> ReportSummary:
         if errors:
             s.failed_names.append(str(f.get("filePath") or "(unknown file)"))
     return s
+
+
+# --------------------------------------------------------------------------- summary lines
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+_JEST_TESTS = re.compile(r"^\s*Tests:\s+((?:\d+ [a-z]+, )*\d+ total)\s*$")
+_JEST_SUITES = re.compile(r"^\s*Test Suites:\s+((?:\d+ [a-z]+, )*\d+ total)\s*$")
+_JEST_TIME = re.compile(r"^\s*Time:\s+([\d.]+)\s*(ms|s|m)\b")
+_JEST_FAILED = re.compile(r"^\s*\u25cf (.+?)\s*$")
+_NODE = re.compile(r"^\s*(?:\u2139|#) (tests|suites|pass|fail|cancelled|skipped|todo|duration_ms) (\d+(?:\.\d+)?)\s*$")
+_PYTEST = re.compile(
+    r"^=*\s*((?:\d+ (?:passed|failed|skipped|errors?|xfailed|xpassed|warnings?|deselected|rerun)(?:, )?)+)"
+    r" in ([\d.]+)s\b.*?=*\s*$"
+)
+_MOCHA = re.compile(r"^\s*(\d+) (passing|failing|pending)(?: \((\d+(?:\.\d+)?)(ms|s|m|h)\))?\s*$")
+_UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def _counts(text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for part in text.split(","):
+        number, _, word = part.strip().partition(" ")
+        out[word.strip()] = out.get(word.strip(), 0) + int(number)
+    return out
+
+
+def parse_summary(text: str) -> ReportSummary | None:
+    """Counts from a runner's own closing lines in ``text`` (its output), or None.
+
+    jest (``Tests: 2 failed, 39 passed, 41 total``, ``Test Suites: …``, ``Time: 3.4 s``; the
+    ``●`` lines name the failed tests), node's test runner (``ℹ tests 5`` … ``ℹ fail 1``, or
+    ``# tests 5`` in TAP), pytest (``1 failed, 40 passed, 2 skipped in 3.21s``) and mocha
+    (``40 passing (2s)``, ``1 failing``, ``2 pending``). When output holds several runs, the
+    last closing lines count; when it holds several runners, the one that closed last.
+    """
+    found: dict[str, tuple[int, ReportSummary]] = {}
+    jest: ReportSummary | None = None
+    jest_names: list[str] = []
+    suites_line: tuple[int, int] | None = None
+    node: dict[str, float] = {}
+    node_at = -1
+    mocha: dict[str, int] = {}
+    mocha_at = -1
+    mocha_time: float | None = None
+    for i, raw in enumerate(text.splitlines()):
+        line = _ANSI.sub("", raw)
+        m = _JEST_FAILED.match(line)
+        if m and not m.group(1).startswith("Console"):
+            if m.group(1) not in jest_names:
+                jest_names.append(m.group(1))
+            continue
+        m = _JEST_TESTS.match(line)
+        if m:
+            c = _counts(m.group(1))
+            jest = ReportSummary(
+                format="jest",
+                tests=c.get("total", 0),
+                failures=c.get("failed", 0),
+                skipped=c.get("skipped", 0) + c.get("todo", 0) + c.get("pending", 0),
+                failed_names=jest_names,
+            )
+            jest_names = []
+            if suites_line is not None and i - suites_line[0] <= 2:
+                jest.suites = suites_line[1]
+            found["jest"] = (i, jest)
+            continue
+        m = _JEST_SUITES.match(line)
+        if m:  # printed just before "Tests:"
+            suites_line = (i, _counts(m.group(1)).get("total", 0))
+            continue
+        m = _JEST_TIME.match(line)
+        if m and "jest" in found and found["jest"][0] >= i - 4:
+            found["jest"][1].duration_s = float(m.group(1)) * _UNIT[m.group(2)]
+            continue
+        m = _NODE.match(line)
+        if m:
+            if m.group(1) == "tests":
+                node = {}
+            node[m.group(1)] = float(m.group(2))
+            node_at = i
+            continue
+        m = _PYTEST.match(line)
+        if m:
+            c = _counts(m.group(1))
+            errors = c.get("error", 0) + c.get("errors", 0)
+            s = ReportSummary(
+                format="pytest",
+                failures=c.get("failed", 0),
+                errors=errors,
+                skipped=c.get("skipped", 0) + c.get("xfailed", 0),
+                duration_s=float(m.group(2)),
+            )
+            s.tests = c.get("passed", 0) + s.failures + errors + c.get("skipped", 0) + c.get("xfailed", 0) + c.get("xpassed", 0)
+            found["pytest"] = (i, s)
+            continue
+        m = _MOCHA.match(line)
+        if m:
+            if m.group(2) == "passing" or m.group(2) in mocha:
+                mocha = {}
+                mocha_time = None
+            mocha[m.group(2)] = int(m.group(1))
+            if m.group(3):
+                mocha_time = float(m.group(3)) * _UNIT[m.group(4)]
+            mocha_at = i
+    if "tests" in node and "pass" in node and "fail" in node:
+        s = ReportSummary(
+            format="node",
+            tests=int(node["tests"]),
+            failures=int(node.get("fail", 0)) + int(node.get("cancelled", 0)),
+            skipped=int(node.get("skipped", 0)) + int(node.get("todo", 0)),
+            suites=int(node.get("suites", 0)),
+            duration_s=node["duration_ms"] / 1000.0 if "duration_ms" in node else None,
+        )
+        found["node"] = (node_at, s)
+    if "passing" in mocha or "failing" in mocha:
+        s = ReportSummary(
+            format="mocha",
+            failures=mocha.get("failing", 0),
+            skipped=mocha.get("pending", 0),
+            duration_s=mocha_time,
+        )
+        s.tests = mocha.get("passing", 0) + s.failures + s.skipped
+        found["mocha"] = (mocha_at, s)
+    if not found:
+        return None
+    return max(found.values(), key=lambda x: x[0])[1]
