@@ -9,6 +9,7 @@ parser (fast); ``init`` writes with tomlkit so a user's comments survive.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -69,6 +70,7 @@ class Config:
     default_branch: str = "main"
     packages: list[Package] = factory(list)
     gates: list[Gate] = factory(lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
+    release: dict[str, Any] = factory(dict)  # the [release] table, read by releasing.release_settings
 
     @property
     def docs_dir(self) -> Path:
@@ -168,9 +170,13 @@ def _expect(value: Any, kind: type | tuple[type, ...], where: str, src: str) -> 
 
 def load_config(root: Path | None = None) -> Config:
     root = find_root() if root is None else Path(root)
+    from issue_flow import fsutil
+
+    fsutil.set_repository(root)
+    fsutil.recover_if_interrupted(root)
     table, source = raw_config(root)
     src = source.name if source else "configuration"
-    known = {"repository", "api_url", "docs", "releases", "templates", "default_branch", "packages", "gates"}
+    known = {"repository", "api_url", "docs", "releases", "templates", "default_branch", "packages", "gates", "release"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise IssueFlowError(f"{src}: unknown key(s) {', '.join(unknown)}")
@@ -193,6 +199,8 @@ def load_config(root: Path | None = None) -> Config:
         cfg.packages = [_package(p, i, src, root) for i, p in enumerate(_expect(table["packages"], list, "packages", src))]
     else:
         cfg.packages = detect_packages(root)
+    if "release" in table:
+        cfg.release = _expect(table["release"], dict, "release", src)
     if "gates" in table:
         cfg.gates = [_gate(g, i, src, root) for i, g in enumerate(_expect(table["gates"], list, "gates", src))]
     return cfg
@@ -234,7 +242,10 @@ def _gate(item: Any, i: int, src: str, root: Path) -> Gate:
     if "required" in item:
         gate.required = _expect(item["required"], bool, f"gates[{i}].required", src)
     if "timeout" in item:
-        gate.timeout = float(_expect(item["timeout"], (int, float), f"gates[{i}].timeout", src))
+        t = item["timeout"]
+        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
+            raise IssueFlowError(f"{src}: gates[{i}].timeout must be a positive number of seconds, not {t!r}")
+        gate.timeout = float(t)
     if gate.format not in (None, "junit", "jest-json", "eslint"):
         raise IssueFlowError(f"{src}: gates[{i}].format must be junit, jest-json or eslint")
     return gate

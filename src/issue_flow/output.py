@@ -25,7 +25,7 @@ def run_plan(plan: Plan, *, dry_run: bool, root: Path, quiet: bool = False) -> l
     if dry_run:
         click.echo(plan.render(root))
         return []
-    results = plan.apply()
+    results = plan.apply(root)
     if not quiet:
         for w in plan.writes:
             click.echo(f"{'created' if w.old is None else 'updated'} {os.path.relpath(w.path, root)}")

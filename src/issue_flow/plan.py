@@ -95,6 +95,9 @@ class Plan:
     # Calls that must run before the files are written (e.g. a remote edit that the
     # local base-state file records) go to ``pre_calls``.
     pre_calls: list[Call] = field(default_factory=list)
+    # The repository the writes must stay in (default: the one the configuration was
+    # loaded from, see ``fsutil.set_repository``).
+    root: Path | None = None
 
     def write(self, path: Path, old: bytes | None, new: bytes, why: str = "") -> None:
         """Add a file write; a write that changes nothing is dropped (idempotence)."""
@@ -128,16 +131,22 @@ class Plan:
             out.append("nothing to do")
         return "\n".join(out)
 
-    def apply(self) -> list[Any]:
-        """Run pre-calls, write every file (all or none), then run the calls."""
+    def apply(self, root: Path | None = None) -> list[Any]:
+        """Run pre-calls, write every file (all or none), then run the calls.
+
+        Every target is resolved and checked (inside the repository after following
+        symbolic links, a regular file) before the first call or write."""
+        root = root or self.root or fsutil._repository
+        for w in self.writes:
+            fsutil.resolve_target(w.path, root)
         results = [c.run() for c in self.pre_calls]
         for w in self.writes:
             current = _current(w.path)
             if current != w.old:
                 raise IssueFlowError(
-                    f"{w.path}: changed on disk while the plan was made; nothing written, run again"
+                    f"{_rel(w.path, root)}: changed on disk while the plan was made; nothing written, run again"
                 )
-        fsutil.atomic_write_many([(w.path, w.new) for w in self.writes])
+        fsutil.write_files([(w.path, w.new) for w in self.writes], root=root)
         results.extend(c.run() for c in self.calls)
         return results
 
@@ -179,6 +188,8 @@ def _current(path: Path) -> bytes | None:
         return Path(path).read_bytes()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise IssueFlowError(fsutil.os_error(path, exc, "cannot read") + "; nothing written") from None
 
 
 def _rel(path: Path, root: Path | None) -> str:
