@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -322,8 +325,14 @@ def test_github_check_runs_and_statuses(repo):
     gh = FakeGitHub(statuses=[Status("lint", "success"), Status("test:mock", "error")])
     assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "pass", "test:mock": "fail"}
 
+    # neutral and skipped satisfy a gate, as they satisfy a required check on GitHub
     gh = FakeGitHub(runs=[CheckRun("lint", "completed", "skipped"), CheckRun("other", "completed", "success")])
-    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "fail", "test:mock": "missing"}
+    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "pass", "test:mock": "missing"}
+    gh = FakeGitHub(runs=[CheckRun("lint", "completed", "neutral"), CheckRun("test:mock", "completed", "cancelled")])
+    assert statuses_of(gates.evaluate(cfg, head, gh)) == {"lint": "pass", "test:mock": "fail"}
+    for bad in ("failure", "timed_out", "action_required", "stale", "startup_failure", None):
+        gh = FakeGitHub(runs=[CheckRun("lint", "completed", bad)])
+        assert statuses_of(gates.evaluate(cfg, head, gh))["lint"] == "fail", bad
 
     # two runs with one name (two apps): one still running -> pending, not a pass
     gh = FakeGitHub(runs=[CheckRun("lint", "completed", "success"), CheckRun("lint", "queued")])
@@ -395,3 +404,170 @@ def test_no_token_means_no_github_client(repo, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_test_token")
     client = gate_cmd._github_client(cfg)
     assert client is not None and callable(client.check_runs)
+
+
+# --------------------------------------------------------------------------- issue 12: inputs, clocks, signals
+
+
+@pytest.mark.parametrize("value", ["-inf", "inf", "nan", "true", "0", "-5", '"10"'])
+def test_bad_timeout_is_one_line_exit_2(repo, capsys, value):
+    (repo / ".issue-flow.toml").write_text(f'[[gates]]\nname = "slow"\ncommand = "true"\ntimeout = {value}\n')
+    code, out, err = run(capsys, repo, "--run")
+    assert code == 2, (out, err)
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "gates[0].timeout" in lines[0] and "Traceback" not in err
+    assert not (repo / ".issue-flow" / "results").exists()
+
+
+def test_nan_duration_in_results_is_refused_and_json_stays_valid(repo, capsys):
+    head = sh(repo, "rev-parse", "HEAD")
+    path = write_results(repo, head, {})
+    path.write_text('{"lint": {"status": "pass", "duration": NaN}}')
+    code, out, err = run(capsys, repo, "--json")
+    assert code == 2 and "duration" in err and out == ""
+    # a result whose duration is not finite (from any source) is null in --json
+    g = gates.GateResult(name="x", status="pass", duration=float("nan"))
+    assert json.loads(json.dumps(g.to_dict(), allow_nan=False))["duration"] is None
+
+
+def test_nan_in_a_report_is_one_line_exit_2(repo, capsys):
+    (repo / "reports").mkdir()
+    (repo / "reports" / "junit-test-mock.xml").write_text(JUNIT_PASS.replace('time="1.5"', 'time="NaN"', 1))
+    code, out, err = run(capsys, repo, "--record")
+    assert code == 2 and "junit-test-mock.xml" in err and len(err.strip().splitlines()) == 1
+
+
+class FakeClock(gates.Clock):
+    """A clock that moves ``step`` seconds each time it is read and never sleeps."""
+
+    def __init__(self, step: float):
+        self.t, self.step, self.slept = 0.0, step, 0
+
+    def now(self) -> float:
+        self.t += self.step
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.slept += 1
+        time.sleep(0.001)
+
+
+def test_timeout_with_an_injected_clock_waits_no_real_time(repo):
+    set_gates(repo, [{"name": "slow", "command": py_cmd("import time; time.sleep(60)"), "timeout": 600}])
+    cfg = load_config(repo)
+    head = sh(repo, "rev-parse", "HEAD")
+    said = []
+    t = time.perf_counter()
+    (res,) = gates.evaluate(cfg, head, run=True, echo=said.append, clock=FakeClock(100.0))
+    assert time.perf_counter() - t < 8  # the command sleeps 60 s; the clock says 600 s passed
+    assert res.status == "fail" and "timed out after 600s" in res.detail
+    assert any(line.startswith("slow: running, ") and line.endswith("s") for line in said), said
+
+
+def test_progress_lines_and_the_log_tail_on_failure(repo):
+    code = "import sys\nfor i in range(40): print('line', i)\nprint('the reason it failed')\nsys.exit(3)"
+    set_gates(repo, [{"name": "t", "command": py_cmd(code)}])
+    cfg = load_config(repo)
+    head = sh(repo, "rev-parse", "HEAD")
+    said: list[str] = []
+    (res,) = gates.evaluate(cfg, head, run=True, echo=said.append)
+    assert res.status == "fail" and res.detail == "exit code 3"
+    assert said[0].startswith("t: ") and "(log: .issue-flow/logs/t-" in said[0]
+    assert re.fullmatch(r"t: fail in \d+\.\ds; exit code 3", said[1]), said
+    assert said[2] == f"  last {gates.TAIL_LINES} lines of .issue-flow/logs/t-{head[:12]}.log:"
+    assert said[3:] == [f"  | line {i}" for i in range(21, 40)] + ["  | the reason it failed"]
+    assert res.log == f".issue-flow/logs/t-{head[:12]}.log"
+
+
+def test_verbose_streams_the_output(repo):
+    set_gates(repo, [{"name": "t", "command": py_cmd("print('hello from the runner')")}])
+    cfg = load_config(repo)
+    said: list[str] = []
+    gates.evaluate(cfg, sh(repo, "rev-parse", "HEAD"), run=True, echo=said.append, verbose=True)
+    assert "  hello from the runner" in said
+    quiet: list[str] = []
+    gates.evaluate(cfg, sh(repo, "rev-parse", "HEAD"), rerun=True, echo=quiet.append)
+    assert "  hello from the runner" not in quiet
+
+
+def test_exit_127_is_explained(repo, capsys):
+    set_gates(repo, [{"name": "lint", "command": "eslint-that-is-not-installed src"}])
+    code, out, err = run(capsys, repo, "--run")
+    assert code == 1
+    line = next(x for x in out.splitlines() if x.startswith("lint"))
+    assert "command not found: eslint-that-is-not-installed — are the dependencies installed?" in line
+    assert "exit code 127" not in line
+    assert "not found" in err  # the log's last lines
+
+
+def test_rerun_runs_again_all_or_one(repo, capsys):
+    counter = repo / "count.txt"
+    bump = "import pathlib,sys; p=pathlib.Path(sys.argv[1]); p.write_text(str(int(p.read_text() or 0)+1) if p.exists() else '1')"
+    set_gates(repo, [
+        {"name": "a", "command": f"{py_cmd(bump)} {shlex.quote(str(counter) + '.a')}"},
+        {"name": "b", "command": f"{py_cmd(bump)} {shlex.quote(str(counter) + '.b')}"},
+    ])
+    assert run(capsys, repo, "--run")[0] == 0
+    assert run(capsys, repo, "--run")[0] == 0  # recorded: not run again
+    assert (Path(str(counter) + ".a").read_text(), Path(str(counter) + ".b").read_text()) == ("1", "1")
+    code, out, err = run(capsys, repo, "--rerun", "a")
+    assert code == 0, err
+    assert (Path(str(counter) + ".a").read_text(), Path(str(counter) + ".b").read_text()) == ("2", "1")
+    code, out, err = run(capsys, repo, "--rerun")
+    assert code == 0, err
+    assert (Path(str(counter) + ".a").read_text(), Path(str(counter) + ".b").read_text()) == ("3", "2")
+    code, out, err = run(capsys, repo, "--rerun", "nope")
+    assert code == 2 and "nope" in err and len(err.strip().splitlines()) == 1
+
+
+def test_sigterm_stops_the_gate_command_and_its_children(repo, tmp_path):
+    from conftest import run_process  # noqa: F401  (same interpreter, a real process)
+
+    pidfile = tmp_path / "child.pid"
+    child = f"{PY} -c {shlex.quote('import time; time.sleep(120)')} & echo $! > {shlex.quote(str(pidfile))}; wait"
+    set_gates(repo, [{"name": "long", "command": child}])
+    env = dict(os.environ)
+    proc = subprocess.Popen([sys.executable, "-m", "issue_flow", "-C", str(repo), "gate", "--run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    deadline = time.monotonic() + 30
+    while not (pidfile.exists() and pidfile.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(pidfile.read_text())
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2, err
+    assert b"terminated" in err and b"Traceback" not in err
+    deadline = time.monotonic() + 10
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid), "the gate command's child outlived the SIGTERM"
+    head = sh(repo, "rev-parse", "HEAD")
+    assert not (repo / ".issue-flow" / "results" / f"{head}.json").exists()  # nothing recorded
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_gate_exits_2_when_github_cannot_be_asked(repo, capsys, monkeypatch):
+    from issue_flow.commands import gate as gate_cmd
+
+    class Down:
+        def check_runs(self, sha):
+            raise IssueFlowError("GitHub: 502 Bad Gateway")
+
+        commit_statuses = check_runs
+
+    monkeypatch.setattr(gate_cmd, "_github_client", lambda cfg: Down())
+    code, out, err = run(capsys, repo)
+    assert code == 2
+    assert "502" in err and len(err.strip().splitlines()) == 1
+    # a gate that fails on local evidence is still a gate saying no (exit 1)
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry("fail"), "test:mock": entry()})
+    code, out, err = run(capsys, repo)
+    assert code == 1

@@ -21,8 +21,10 @@ binds it to the SHA it is given (the caller passes HEAD at record time).
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import shlex
 import signal
 import subprocess
 import time
@@ -38,6 +40,9 @@ STATUSES = ("pass", "fail", "missing", "stale", "pending")
 RECORDED_STATUSES = ("pass", "fail")
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _MAX_NAMES_SHOWN = 10
+# Check-run conclusions that satisfy a gate, as they satisfy a required check on GitHub.
+PASSING_CONCLUSIONS = ("success", "neutral", "skipped")
+GITHUB_ERROR = "GitHub: "  # detail of a gate left missing because GitHub could not be asked
 
 Echo = Callable[[str], None]
 
@@ -56,13 +61,18 @@ class GateResult:
     sha: str | None = None
     failed_names: list[str] = field(default_factory=list)
     detail: str = ""
+    log: str | None = None  # the log of the run that gave the result, when it was run here
 
     @property
     def passed(self) -> bool:
         return self.status == "pass"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain JSON values: a duration that is not a finite number is null."""
+        d = asdict(self)
+        if isinstance(d["duration"], float) and not math.isfinite(d["duration"]):
+            d["duration"] = None
+        return d
 
 
 # --------------------------------------------------------------------------- results files
@@ -101,12 +111,14 @@ def _validate_entry(name: str, entry: Any, where: str) -> dict[str, Any]:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise IssueFlowError(f"{where}: gate {name!r}: {key} must be an integer or null")
     duration = entry.get("duration")
-    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, (int, float))):
-        raise IssueFlowError(f"{where}: gate {name!r}: duration must be a number or null")
+    if duration is not None and (
+        isinstance(duration, bool) or not isinstance(duration, (int, float)) or not math.isfinite(duration) or duration < 0
+    ):
+        raise IssueFlowError(f"{where}: gate {name!r}: duration must be a finite number of seconds or null, not {duration!r}")
     names = entry.get("failed_names", [])
     if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
         raise IssueFlowError(f"{where}: gate {name!r}: failed_names must be a list of strings")
-    for key in ("sha", "source"):
+    for key in ("sha", "source", "log", "command", "detail"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             raise IssueFlowError(f"{where}: gate {name!r}: {key} must be a string")
     return entry
@@ -204,9 +216,183 @@ def record_from_reports(cfg: Config, sha: str, gates: Iterable[Gate] | None = No
 # --------------------------------------------------------------------------- running
 
 
+class Clock:
+    """Time as the gate runner sees it; tests pass one that does not wait."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+REAL_CLOCK = Clock()
+POLL_SECONDS = 0.05  # how often a running command is looked at
+PROGRESS_SECONDS = 10.0  # how often "still running" is said
+TAIL_LINES = 20  # lines of the log shown when a gate fails
+
+_SHELL_META = re.compile(r"[;&|<>`$(){}\n\\*?]")
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*")
+_NPM_RUN = {"run", "run-script", "rum", "urn"}
+_NPM_TEST = {"test", "t", "tst"}
+RUNNER_ARGS = {  # runner -> (report format, the arguments that make it write one)
+    "jest": ("jest-json", "--json --outputFile={path}"),
+    "eslint": ("eslint", "-f json -o {path}"),
+}
+_FORMAT_RUNNER = {"jest-json": "jest", "eslint": "eslint"}
+
+
 def log_path(cfg: Config, gate: Gate, sha: str) -> Path:
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", gate.name) or "gate"
-    return cfg.state_dir / "logs" / f"{safe}-{sha[:12]}.log"
+    return cfg.state_dir / "logs" / f"{_safe(gate.name)}-{sha[:12]}.log"
+
+
+def own_report_path(cfg: Config, gate: Gate, sha: str) -> Path:
+    """Where issue-flow asks a gate's runner to write its report (under ``.issue-flow/``)."""
+    return cfg.state_dir / "reports" / f"{_safe(gate.name)}-{sha[:12]}.json"
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name) or "gate"
+
+
+def _private_dir(path: Path) -> None:
+    """Make ``path`` (logs, reports) with a ``.gitignore`` of ``*``: never shown by git status."""
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        try:
+            ignore.write_bytes(b"# written by issue-flow: gate logs and reports are not committed\n*\n")
+        except OSError:
+            pass
+
+
+def _words(command: str) -> list[str] | None:
+    """The words of a simple command, or None when it is more than one (pipes, &&, $…)."""
+    if _SHELL_META.search(command):
+        return None
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return None
+
+
+def _tool(words: list[str]) -> str | None:
+    """``jest`` or ``eslint`` when the simple command ``words`` runs one of them."""
+    i = 0
+    while i < len(words) and _ASSIGNMENT.fullmatch(words[i]):
+        i += 1
+    if i < len(words) and os.path.basename(words[i]) == "cross-env":
+        i += 1
+        while i < len(words) and _ASSIGNMENT.fullmatch(words[i]):
+            i += 1
+    if i < len(words) and words[i] == "npx":
+        i += 1
+        while i < len(words) and words[i].startswith("-"):
+            i += 1
+    if i < len(words):
+        name = os.path.basename(words[i])
+        if name in RUNNER_ARGS:
+            return name
+    return None
+
+
+def _scripts(root: Path) -> dict[str, str]:
+    try:
+        doc = json.loads((root / "package.json").read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    scripts = doc.get("scripts") if isinstance(doc, dict) else None
+    if not isinstance(scripts, dict):
+        return {}
+    return {k: v for k, v in scripts.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def package_script(words: list[str]) -> tuple[str, str] | None:
+    """(script name, how extra arguments are passed) of ``npm run X``, ``yarn X``, ``pnpm X``."""
+    if len(words) < 2:
+        return None
+    manager, sub, rest = words[0], words[1], words[2:]
+    if manager == "npm":
+        if sub in _NPM_TEST:
+            name = "test"
+        elif sub in _NPM_RUN and rest and not rest[0].startswith("-"):
+            name = rest[0]
+        else:
+            return None
+        return name, ("" if "--" in words else "-- ")
+    if manager in ("yarn", "pnpm"):
+        if sub == "run":
+            if not rest or rest[0].startswith("-"):
+                return None
+            return rest[0], ""
+        if sub.startswith("-"):
+            return None
+        return sub, ""
+    return None
+
+
+def runner_of(root: Path, command: str) -> tuple[str, str] | None:
+    """(runner, argument separator) when ``command`` runs jest or ESLint and can take arguments.
+
+    ``npm run lint`` whose script is ``eslint src --ext .ts,.tsx`` runs ESLint and takes
+    them after ``--``; ``npx jest tests/x.test.ts`` runs jest and takes them as they are.
+    Anything that is not one simple command (``a && b``, pipes, substitutions) is left as
+    written: its counts come from its output's summary lines.
+    """
+    words = _words(command)
+    if not words:
+        return None
+    tool = _tool(words)
+    if tool is not None:
+        return tool, ""
+    script = package_script(words)
+    if script is None:
+        return None
+    text = _scripts(root).get(script[0])
+    inner = _words(text) if text else None
+    tool = _tool(inner) if inner else None
+    return (tool, script[1]) if tool else None
+
+
+@dataclass
+class Prepared:
+    """What ``gate --run`` runs for a gate, and where the counts come from."""
+
+    command: str
+    report: Path | None = None
+    format: str | None = None
+    own_report: bool = False  # issue-flow asked the runner for it (under .issue-flow/reports)
+    how: str = "summary lines of its output"
+
+
+def prepare(cfg: Config, gate: Gate, sha: str) -> Prepared:
+    """The command to run for ``gate`` and where its counts will be read.
+
+    1. A configured ``report``: the command as written, its report read after the run.
+    2. A command that runs jest or ESLint (directly, or through an npm/yarn/pnpm script):
+       issue-flow adds ``--json --outputFile=…`` (jest) or ``-f json -o …`` (ESLint) with a
+       path under ``.issue-flow/reports/``, so the repository's own scripts give counts
+       without a reporter in package.json.
+    3. Otherwise the closing summary lines of its output (jest, node --test, pytest, mocha).
+    """
+    if not gate.command:
+        raise IssueFlowError(f"gate {gate.name!r} has no command to run")
+    if gate.report:
+        return Prepared(gate.command, cfg.root / gate.report, gate.format, how=f"report {gate.report}")
+    found = runner_of(cfg.root, gate.command)
+    if found is None and gate.format in _FORMAT_RUNNER:
+        words = _words(gate.command)
+        script = package_script(words) if words else None
+        if words:
+            found = (_FORMAT_RUNNER[gate.format], script[1] if script else "")
+    if found is None:
+        return Prepared(gate.command)
+    tool, separator = found
+    fmt, template = RUNNER_ARGS[tool]
+    path = own_report_path(cfg, gate, sha)
+    args = template.format(path=shlex.quote(_rel(cfg, path)))
+    how = {"jest": "jest --json --outputFile", "eslint": "eslint -f json -o"}[tool]
+    return Prepared(f"{gate.command} {separator}{args}", path, fmt, own_report=True, how=how)
 
 
 def _stamp(path: Path | None) -> tuple[int, int, int] | None:
@@ -220,6 +406,7 @@ def _stamp(path: Path | None) -> tuple[int, int, int] | None:
 
 
 def _kill(proc: subprocess.Popen) -> None:
+    """End the command's whole process group: SIGTERM, then SIGKILL after 5 s."""
     for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(proc.pid, sig)
@@ -230,6 +417,14 @@ def _kill(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def _end_group(pgid: int) -> None:
+    """Processes the command left behind in its group (a server it started) are ended too."""
+    try:
+        os.killpg(pgid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 _TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
@@ -244,79 +439,196 @@ def _gate_environment() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k not in _TOKEN_VARS}
 
 
+def _tokens() -> list[bytes]:
+    return [os.environ[v].encode() for v in _TOKEN_VARS if len(os.environ.get(v, "")) >= 4]
+
+
+def _redact_bytes(data: bytes, tokens: list[bytes]) -> bytes:
+    for token in tokens:
+        data = data.replace(token, b"***")
+    return data
+
+
 def _redact_file(path: Path) -> None:
     """Replace any GitHub token found in a log file by ``***`` (belt and braces)."""
-    tokens = [os.environ[v].encode() for v in _TOKEN_VARS if len(os.environ.get(v, "")) >= 4]
+    tokens = _tokens()
     if not tokens:
         return
     data = path.read_bytes()
-    clean = data
-    for token in tokens:
-        clean = clean.replace(token, b"***")
+    clean = _redact_bytes(data, tokens)
     if clean != data:
         fsutil.atomic_write(path, clean)
 
 
-def run_gate(cfg: Config, gate: Gate, sha: str, echo: Echo | None = None) -> dict[str, Any]:
+_NOT_FOUND = re.compile(r"(?:^|\s)\S*sh(?:: line \d+|: \d+)?: ([^\s:]+): (?:command )?not found\s*$", re.MULTILINE)
+
+
+def explain_exit(code: int | None, log_text: str) -> str:
+    """The detail shown for a failed command: 127 is named for what it is."""
+    if code == 127:
+        m = _NOT_FOUND.search(log_text)
+        what = f"command not found: {m.group(1)}" if m else "command not found (exit code 127)"
+        return f"{what} — are the dependencies installed? (npm ci)"
+    if code is not None and code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+def tail(text: str, lines: int = TAIL_LINES) -> list[str]:
+    rows = [row.rstrip() for row in text.splitlines()]
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows[-lines:]
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived while a gate command ran."""
+
+
+def _counts_text(summary: Any) -> str:
+    if summary is None:
+        return ""
+    parts = [f"{summary.tests} {'files' if summary.format == 'eslint' else 'tests'}"]
+    parts.append(f"{summary.failures} {'errors' if summary.format == 'eslint' else 'failures'}")
+    if summary.skipped:
+        parts.append(f"{summary.skipped} skipped")
+    return " (" + ", ".join(parts) + ")"
+
+
+def run_gate(
+    cfg: Config,
+    gate: Gate,
+    sha: str,
+    echo: Echo | None = None,
+    *,
+    verbose: bool = False,
+    clock: Clock | None = None,
+    progress_every: float = PROGRESS_SECONDS,
+) -> dict[str, Any]:
     """Run the gate's command in the repository root and return its result entry.
 
-    Output (stdout and stderr) goes to ``.issue-flow/logs/<gate>-<sha12>.log``. The
-    command runs in its own process group so a timeout ends it and its children. The
-    report file is parsed for counts only if the run (re)wrote it: a report left over
-    from an earlier run says nothing about this one.
+    Output (stdout and stderr) goes to ``.issue-flow/logs/<gate>-<sha12>.log`` (and, with
+    ``verbose``, to ``echo`` line by line); ``echo`` also hears the start, a line every
+    ``progress_every`` seconds with the time elapsed, the end, and the log's last lines on
+    failure. The command runs in its own process group, so a timeout, Ctrl-C or a SIGTERM
+    sent to issue-flow ends it and its children (and the interrupted result is not
+    recorded). Counts come from :func:`prepare`'s source: a report left over from an
+    earlier run says nothing about this one and is not read.
     """
-    if not gate.command:
-        raise IssueFlowError(f"gate {gate.name!r} has no command to run")
+    clock = clock or REAL_CLOCK
+    prep = prepare(cfg, gate, sha)
     log = log_path(cfg, gate, sha)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    report = cfg.root / gate.report if gate.report else None
-    before = _stamp(report)
-    if echo:
-        echo(f"running {gate.name}: {gate.command}  (log: {_rel(cfg, log)})")
+    _private_dir(log.parent)
+    if prep.own_report and prep.report is not None:
+        _private_dir(prep.report.parent)
+        try:
+            prep.report.unlink()
+        except FileNotFoundError:
+            pass
+    before = _stamp(prep.report)
+    say = echo or (lambda _msg: None)
+    say(f"{gate.name}: {prep.command}  (log: {_rel(cfg, log)})")
+    tokens = _tokens()
     timed_out = False
-    start = time.monotonic()
+    start = clock.now()
+    import threading
+
     with open(log, "wb") as fh:
         try:
             proc = subprocess.Popen(
-                gate.command,
+                prep.command,
                 shell=True,
                 cwd=cfg.root,
                 env=_gate_environment(),
                 stdin=subprocess.DEVNULL,
-                stdout=fh,
+                stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
         except OSError as exc:
             raise IssueFlowError(f"gate {gate.name!r}: cannot start its command ({exc.strerror})") from None
+
+        def pump() -> None:
+            assert proc.stdout is not None
+            for line in iter(proc.stdout.readline, b""):
+                fh.write(line)
+                fh.flush()
+                if verbose:
+                    say("  " + _redact_bytes(line, tokens).decode("utf-8", "replace").rstrip("\r\n"))
+
+        reader = threading.Thread(target=pump, name=f"gate-{gate.name}-output", daemon=True)
+        reader.start()
+        old_handler = None
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread:
+            def on_term(signum: int, frame: Any) -> None:
+                raise _Terminated()
+
+            old_handler = signal.signal(signal.SIGTERM, on_term)
         try:
-            code = proc.wait(timeout=gate.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+            next_note = start + progress_every
+            while True:
+                code = proc.poll()
+                if code is not None:
+                    break
+                now = clock.now()
+                if now - start >= gate.timeout:
+                    timed_out = True
+                    _kill(proc)
+                    code = proc.returncode
+                    break
+                if now >= next_note:
+                    say(f"{gate.name}: running, {now - start:.0f}s")
+                    next_note = now + progress_every
+                clock.sleep(POLL_SECONDS)
+        except (KeyboardInterrupt, _Terminated) as exc:
             _kill(proc)
-            code = proc.returncode
-        except KeyboardInterrupt:
-            _kill(proc)
+            reader.join(timeout=5)
+            if isinstance(exc, _Terminated):
+                raise IssueFlowError(f"gate {gate.name!r}: terminated (SIGTERM); its command was stopped, nothing recorded") from None
             raise
-    elapsed = time.monotonic() - start
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGTERM, old_handler if old_handler is not None else signal.SIG_DFL)
+        reader.join(timeout=2)
+        if reader.is_alive():  # something the command started still holds its output open
+            _end_group(proc.pid)
+            reader.join(timeout=5)
+    elapsed = clock.now() - start
     _redact_file(log)
+    log_text = log.read_bytes().decode("utf-8", "replace")
     details = []
     if timed_out:
         details.append(f"timed out after {gate.timeout:g}s")
     elif code != 0:
-        details.append(f"exit code {code}")
+        details.append(explain_exit(code, log_text))
     summary = None
-    if report is not None and _stamp(report) != before and report.is_file():
-        from issue_flow.adapters.reports import parse_report
+    from issue_flow.adapters.reports import parse_report, parse_summary
 
+    if prep.report is not None and _stamp(prep.report) != before and prep.report.is_file():
         try:
-            summary = parse_report(report, gate.format)
+            summary = parse_report(prep.report, prep.format)
         except IssueFlowError as exc:
             details.append(f"report unreadable: {exc.message}")
+    if summary is None:
+        summary = parse_summary(log_text)
     status = "pass" if code == 0 and not timed_out else "fail"
     entry = _entry(status, sha=sha, source="run", summary=summary, duration=elapsed, detail="; ".join(details))
     if summary is not None and summary.duration_s is None:
         entry["duration"] = round(elapsed, 3)
+    entry["log"] = _rel(cfg, log)
+    entry["command"] = prep.command
+    note = f"; {entry['detail']}" if entry.get("detail") else ""
+    say(f"{gate.name}: {status} in {elapsed:.1f}s{_counts_text(summary)}{note}")
+    if status == "fail":
+        rows = tail(_redact_bytes(log_text.encode("utf-8"), tokens).decode("utf-8", "replace"))
+        if rows:
+            say(f"  last {len(rows)} lines of {_rel(cfg, log)}:")
+            for row in rows:
+                say(f"  | {row}")
     return entry
 
 
@@ -356,7 +668,7 @@ class _GitHubView:
                 base.detail = f"status {getattr(unfinished[0], 'status', None)}"
                 return base
             conclusions = [getattr(r, "conclusion", None) for r in runs]
-            bad = [c for c in conclusions if c != "success"]
+            bad = [c for c in conclusions if c not in PASSING_CONCLUSIONS]
             base.status = "fail" if bad else "pass"
             if bad:
                 base.detail = f"conclusion {bad[0]}"
@@ -392,6 +704,7 @@ def result_from_entry(gate: Gate, entry: dict[str, Any], status: str, source: st
         sha=entry.get("sha"),
         failed_names=list(entry.get("failed_names") or []),
         detail=str(entry.get("detail") or ""),
+        log=entry.get("log"),
     )
 
 
@@ -440,10 +753,19 @@ def evaluate(
     github: Any = None,
     *,
     run: bool = False,
+    rerun: bool | Iterable[str] = (),
     echo: Echo | None = None,
+    verbose: bool = False,
+    clock: Clock | None = None,
 ) -> list[GateResult]:
-    """The result of every configured gate for ``sha`` (see the module docstring)."""
+    """The result of every configured gate for ``sha`` (see the module docstring).
+
+    ``rerun`` (True for every gate, or some gate names; implies ``run``) runs a gate's
+    command again even when a result is recorded for the commit, and records the new one.
+    """
     check_sha(sha)
+    again = rerun_names(cfg, rerun)
+    run = run or bool(again)
     recorded = load_results(cfg, sha)
     gh = _GitHubView(github, sha) if github is not None else None
     others = _OtherCommits(cfg, sha)
@@ -451,7 +773,7 @@ def evaluate(
     for gate in cfg.gates:
         entry = recorded.get(gate.name)
         stale: GateResult | None = None
-        if entry is not None:
+        if entry is not None and gate.name not in again:
             entry_sha = entry.get("sha")
             if entry_sha in (None, sha):
                 source = f"recorded: {entry['source']}" if entry.get("source") else "recorded"
@@ -459,7 +781,7 @@ def evaluate(
                 continue
             stale = _stale(gate, entry_sha, entry)
         if run and gate.command:
-            new = run_gate(cfg, gate, sha, echo)
+            new = run_gate(cfg, gate, sha, echo, verbose=verbose, clock=clock)
             save_results(cfg, sha, {gate.name: new})
             results.append(result_from_entry(gate, new, new["status"], "run"))
             continue
@@ -476,12 +798,37 @@ def evaluate(
             continue
         where = "nothing recorded" + (", no GitHub check" if gh is not None and gate.check else "")
         missing = GateResult(gate.name, "missing", gate.required, source=where, sha=sha)
-        if gh is not None and gh.error:
-            missing.detail = f"GitHub: {gh.error}"
+        if gh is not None and gh.error and gate.check:
+            missing.detail = f"{GITHUB_ERROR}{gh.error}"
         elif run and not gate.command:
             missing.detail = "no command configured"
         results.append(missing)
     return results
+
+
+def rerun_names(cfg: Config, rerun: bool | Iterable[str]) -> set[str]:
+    """The gates ``rerun`` names (True: every gate with a command); unknown names are bad input."""
+    if rerun is True:
+        return {g.name for g in cfg.gates if g.command}
+    if not rerun:
+        return set()
+    names = set(rerun)
+    known = {g.name: g for g in cfg.gates}
+    unknown = sorted(names - set(known))
+    if unknown:
+        raise IssueFlowError(f"--rerun: no gate named {', '.join(map(repr, unknown))} (configured: {', '.join(known) or 'none'})")
+    without = sorted(n for n in names if not known[n].command)
+    if without:
+        raise IssueFlowError(f"--rerun: gate {', '.join(map(repr, without))} has no command to run")
+    return names
+
+
+def github_unreachable(results: Iterable[GateResult]) -> str | None:
+    """The GitHub error behind required gates left missing, if any (exit 2, not 1)."""
+    for r in results:
+        if r.required and r.status == "missing" and r.detail.startswith(GITHUB_ERROR):
+            return r.detail[len(GITHUB_ERROR):]
+    return None
 
 
 def failing(results: Iterable[GateResult]) -> list[GateResult]:

@@ -1,7 +1,8 @@
 """``issue-flow gate``: the release gates for a commit, pass/fail/missing/stale/pending.
 
 Exit 0 only when every required gate passes; 1 otherwise (after printing the table);
-2 on bad input (an unknown SHA, a malformed results or report file).
+2 on bad input (an unknown SHA, a malformed results or report file, a bad timeout) and
+when GitHub could not be asked about a gate that needed it.
 """
 
 from __future__ import annotations
@@ -27,10 +28,35 @@ def _github_client(cfg: Any) -> Any:
     return open_github(cfg, required=False)
 
 
-@click.command("gate")
+EXAMPLES = """
+\b
+Examples:
+  issue-flow gate                     # results for HEAD: recorded, else GitHub's check runs
+  issue-flow gate --run               # run each gate's command that has no result yet
+  issue-flow gate --rerun             # run every gate again (a recorded failure is not final)
+  issue-flow gate --rerun lint        # run one gate again
+  issue-flow gate --run --verbose     # and stream the commands' output
+  issue-flow gate --sha v0.9.1 --json
+"""
+
+_ALL = "\0all"
+
+
+@click.command("gate", epilog=EXAMPLES)
 @click.option("--sha", "rev", metavar="SHA", default=None, help="Commit to judge (a SHA or any revision; default HEAD).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as one JSON list.")
 @click.option("--run", "run", is_flag=True, help="Run the command of each gate that has no result for the commit, and record it.")
+@click.option(
+    "--rerun",
+    "rerun",
+    metavar="[GATE]",
+    is_flag=False,
+    flag_value=_ALL,
+    default=None,
+    multiple=True,
+    help="Run again (and record) every gate, or the one named, even when a result is recorded. Implies --run.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Stream the output of the commands --run runs.")
 @click.option(
     "--record",
     "record",
@@ -38,19 +64,27 @@ def _github_client(cfg: Any) -> Any:
     help="First record the gates' report files as the results of HEAD (a report carries no SHA).",
 )
 @click.pass_obj
-def command(app: Any, rev: str | None, as_json: bool, run: bool, record: bool) -> None:
+def command(app: Any, rev: str | None, as_json: bool, run: bool, rerun: tuple[str, ...], verbose: bool, record: bool) -> None:
     """Release gate results for a commit.
 
     For each configured gate: a result recorded for the commit in
     .issue-flow/results/<sha>.json; else (with --run) the gate's command, run now;
     else the commit's GitHub check run or status. A result recorded for another
     commit is stale; pending, stale and missing gates do not pass.
+
+    A gate command that runs jest or ESLint (directly or through an npm script) is
+    asked for its JSON report under .issue-flow/reports/; any other command's
+    counts come from the closing summary lines of its output (jest, node --test,
+    pytest, mocha). Output goes to .issue-flow/logs/; its last lines are shown
+    when a gate fails.
     """
     from issue_flow import gates
     from issue_flow.adapters import git
     from issue_flow.output import actions_summary, emit_json
 
     cfg = app.config
+    again: bool | set[str] = True if _ALL in rerun else {r for r in rerun if r}
+    gates.rerun_names(cfg, again)  # bad names are bad input before anything runs
     head = git.head_sha(cfg.root) if rev is None or record else None
     sha = git.resolve(cfg.root, rev) if rev is not None else head
     assert sha is not None
@@ -64,11 +98,14 @@ def command(app: Any, rev: str | None, as_json: bool, run: bool, record: bool) -
     def progress(msg: str) -> None:
         click.echo(msg, err=True)
 
-    results = gates.evaluate(cfg, sha, _github_client(cfg), run=run, echo=progress)
+    results = gates.evaluate(cfg, sha, _github_client(cfg), run=run, rerun=again, echo=progress, verbose=verbose)
     if as_json:
         emit_json([r.to_dict() for r in results])
     else:
         click.echo(gates.format_table(results, sha))
     actions_summary(gates.markdown_table(results, sha, "issue-flow gate"))
+    unreachable = gates.github_unreachable(results)
+    if unreachable:
+        raise IssueFlowError(f"GitHub could not be asked about the checks of {sha[:12]}: {unreachable}")
     if gates.failing(results):
         raise CheckFailed(gates.summary_message(results, sha))
