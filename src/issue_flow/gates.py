@@ -149,6 +149,7 @@ def load_results(cfg: Config, sha: str) -> dict[str, dict[str, Any]]:
 def save_results(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) -> Path:
     """Merge ``entries`` into the results file of ``sha`` (atomic, under the repo lock)."""
     path = results_path(cfg, sha)
+    _private_dir(path.parent)
     with fsutil.repo_lock(cfg.root):
         current = _read_results_file(path, _rel(cfg, path))
         for name, entry in entries.items():
@@ -256,12 +257,15 @@ def _safe(name: str) -> str:
 
 
 def _private_dir(path: Path) -> None:
-    """Make ``path`` (logs, reports) with a ``.gitignore`` of ``*``: never shown by git status."""
+    """Make ``path`` (results, logs, reports) with a ``.gitignore`` of ``*``: git status never shows them.
+
+    They are this machine's evidence about commits, not part of any commit.
+    """
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():
         try:
-            ignore.write_bytes(b"# written by issue-flow: gate logs and reports are not committed\n*\n")
+            ignore.write_bytes(b"# written by issue-flow: gate results, logs and reports are not committed\n*\n")
         except OSError:
             pass
 
@@ -427,7 +431,7 @@ def _end_group(pgid: int) -> None:
         pass
 
 
-_TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
+from issue_flow.tokens import VARS as _TOKEN_VARS  # noqa: E402  (the one token reader)
 
 
 def _gate_environment() -> dict[str, str]:
@@ -440,13 +444,15 @@ def _gate_environment() -> dict[str, str]:
 
 
 def _tokens() -> list[bytes]:
-    return [os.environ[v].encode() for v in _TOKEN_VARS if len(os.environ.get(v, "")) >= 4]
+    from issue_flow import tokens
+
+    return [s.encode() for s in tokens.secrets()]
 
 
 def _redact_bytes(data: bytes, tokens: list[bytes]) -> bytes:
-    for token in tokens:
-        data = data.replace(token, b"***")
-    return data
+    from issue_flow.tokens import redact_bytes
+
+    return redact_bytes(data) if tokens else data
 
 
 def _redact_file(path: Path) -> None:

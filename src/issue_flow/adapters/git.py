@@ -108,9 +108,18 @@ def is_clean(root: Path | str, ignore: Iterable[str] = (STATE_DIR,)) -> bool:
     Paths starting with one of ``ignore`` (by default issue-flow's state directory
     ``.issue-flow/``) do not count either; see the module docstring for why.
     """
+    return not dirty_paths(root, ignore, limit=1)
+
+
+def dirty_paths(root: Path | str, ignore: Iterable[str] = (STATE_DIR,), limit: int | None = None) -> list[str]:
+    """The paths that make the tree dirty (staged, modified, untracked), as git names them.
+
+    Same rules as :func:`is_clean`; at most ``limit`` of them when given.
+    """
     prefixes = tuple(ignore)
     proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=none")
     fields = proc.stdout.split("\0")
+    found: list[str] = []
     i = 0
     while i < len(fields):
         item = fields[i]
@@ -123,9 +132,21 @@ def is_clean(root: Path | str, ignore: Iterable[str] = (STATE_DIR,)) -> bool:
             if i < len(fields):
                 paths.append(fields[i])
             i += 1
-        if any(not (prefixes and p.startswith(prefixes)) for p in paths):
-            return False
-    return True
+        for p in paths:
+            if not (prefixes and p.startswith(prefixes)) and p not in found:
+                found.append(p)
+        if limit is not None and len(found) >= limit:
+            return found[:limit]
+    return found
+
+
+def require_clean(root: Path | str, ignore: Iterable[str] = (STATE_DIR,), shown: int = 5) -> None:
+    """IssueFlowError naming the files when the tree is dirty (see :func:`dirty_paths`)."""
+    paths = dirty_paths(root, ignore)
+    if not paths:
+        return
+    names = ", ".join(paths[:shown]) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
+    raise IssueFlowError(f"the working tree has uncommitted changes ({names}): commit or stash them first (git status)")
 
 
 def tag_exists(root: Path | str, tag: str) -> bool:
