@@ -144,7 +144,8 @@ def test_init_detects_packages_and_keeps_comments(repo, monkeypatch):
     assert res.code == 0, res
     text = (repo / ".issue-flow.toml").read_text()
     assert 'manifest = "package.json"' in text and 'manifest = "packages/server/package.json"' in text
-    assert 'tag_prefix = "server-v"' in text and 'name = "test:mock"' in text
+    assert 'tag_prefix = "server-v"' in text
+    assert "no package.json scripts (lint, test) found to propose as gates" in text  # none: no scripts
     edited = text.replace('docs = "docs/issues"', '# where the folders live\ndocs = "docs/issues"  # keep me')
     edited = edited.replace('default_branch = "main"\n', "")
     (repo / ".issue-flow.toml").write_text(edited)
