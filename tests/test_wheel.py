@@ -44,7 +44,7 @@ def wheel(tmp_path_factory) -> Path:
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(out), str(PROJECT)],
         env=_clean_env(),
     )
-    wheels = list(out.glob("issue_flow-*.whl"))
+    wheels = list(out.glob("issue_flow_md-*.whl"))  # the distribution is issue-flow-md
     assert len(wheels) == 1, wheels
     return wheels[0]
 
@@ -59,6 +59,12 @@ def test_wheel_contains_the_templates(wheel):
         for f in ("README.md.j2", "TRACKING.md.j2", "ANALYSIS.md.j2", "kind.toml"):
             assert f"issue_flow/templates/{kind}/{f}" in names
     assert "issue_flow/templating.py" in names and "issue_flow/commands/new.py" in names
+    # the distribution's name on the package index is issue-flow-md; the command stays issue-flow
+    (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
+    lines = zipfile.ZipFile(wheel).read(metadata).decode().splitlines()
+    assert "Name: issue-flow-md" in lines
+    (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "issue-flow = issue_flow.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode().splitlines()
 
 
 def test_installed_wheel_scaffolds_a_folder(wheel, tmp_path):
