@@ -20,6 +20,9 @@ in a response is built from the server's own base. The subset served:
 - ``GET /repos/{o}/{r}/issues/comments/{id}``
 - ``GET|POST /repos/{o}/{r}/issues/{n}/sub_issues`` (POST ``{"sub_issue_id": id}``)
 - ``GET /repos/{o}/{r}/commits/{sha}/check-runs`` and ``GET …/commits/{sha}/status``
+- ``GET|POST /repos/{o}/{r}/releases``, ``GET …/releases/{id}``, ``GET …/releases/tags/{tag}``
+  (drafts are listed but not found by tag, as on GitHub; a second release of a tag and notes
+  beyond 125,000 characters answer 422)
 
 Anything else answers 404 ``{"message": "Not Found"}``. Bodies and comments beyond 65,536
 characters answer 422, as GitHub does.
@@ -105,6 +108,7 @@ class _Repo:
     sub_issues: dict[int, list[int]] = field(default_factory=dict)  # parent number -> child ids
     check_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     statuses: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    releases: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -157,6 +161,7 @@ class GitHubServer:
         self._comment_ids = itertools.count(1_900_000_001, 13)
         self._run_ids = itertools.count(28_000_000_001, 7)
         self._status_ids = itertools.count(31_000_000_001, 5)
+        self._release_ids = itertools.count(190_000_001, 11)
         self._used: dict[str, int] = {}
         self._reset = int(time.time()) + 3600
         self.repo = DEFAULT_REPO
@@ -276,6 +281,12 @@ class GitHubServer:
             st = {"id": sid, "context": context, "state": state, "description": description, "created_at": _now()}
             r.statuses.setdefault(sha, []).append(st)
             return self._status_json(r, st)
+
+    def releases(self, repo: str | None = None) -> list[dict[str, Any]]:
+        """Every release of the repository as ``GET …/releases`` would list it (newest first)."""
+        r = self._repo(repo)
+        with self._lock:
+            return [self._release_json(r, rel) for rel in reversed(r.releases)]
 
     def inject(
         self,
@@ -433,6 +444,10 @@ class GitHubServer:
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/sub_issues", "_add_sub_issue"),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<sha>[^/]+)/check-runs", "_check_runs"),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<sha>[^/]+)/status", "_combined_status"),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/releases", "_list_releases"),
+            ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/releases", "_create_release"),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/releases/tags/(?P<tag>.+)", "_release_by_tag"),
+            ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/releases/(?P<id>\d+)", "_get_release"),
         ]
     ]
 
@@ -602,6 +617,77 @@ class GitHubServer:
             },
             {},
         )
+
+    def _list_releases(self, r: _Repo, m: re.Match[str], req: Request, body: Any) -> tuple[int, Any, dict[str, str]]:
+        items = [self._release_json(r, rel) for rel in reversed(r.releases)]
+        return self._page(items, req, f"/repos/{r.full_name}/releases")
+
+    def _create_release(self, r: _Repo, m: re.Match[str], req: Request, body: Any) -> tuple[int, Any, dict[str, str]]:
+        if not isinstance(body, dict) or not isinstance(body.get("tag_name"), str) or not body["tag_name"]:
+            raise _validation("Release", "tag_name", "tag_name wasn't supplied")
+        tag = body["tag_name"]
+        if any(rel["tag_name"] == tag for rel in r.releases):
+            raise _Reply(
+                422,
+                "Validation Failed",
+                errors=[{"resource": "Release", "code": "already_exists", "field": "tag_name"}],
+                documentation_url="https://docs.github.com/rest",
+            )
+        notes = body.get("body") or ""
+        if not isinstance(notes, str) or len(notes) > 125000:
+            raise _validation("Release", "body", "body is too long (maximum is 125000 characters)")
+        now = _now()
+        rel = {
+            "id": next(self._release_ids),
+            "tag_name": tag,
+            "target_commitish": body.get("target_commitish") or r.default_branch,
+            "name": body.get("name") or tag,
+            "body": notes,
+            "draft": bool(body.get("draft", False)),
+            "prerelease": bool(body.get("prerelease", False)),
+            "created_at": now,
+            "published_at": None if body.get("draft") else now,
+        }
+        r.releases.append(rel)
+        doc = self._release_json(r, rel)
+        return 201, doc, {"Location": doc["url"]}
+
+    def _release_by_tag(self, r: _Repo, m: re.Match[str], req: Request, body: Any) -> tuple[int, Any, dict[str, str]]:
+        for rel in r.releases:
+            if rel["tag_name"] == m["tag"] and not rel["draft"]:
+                return 200, self._release_json(r, rel), {}
+        raise _Reply(404, "Not Found")
+
+    def _get_release(self, r: _Repo, m: re.Match[str], req: Request, body: Any) -> tuple[int, Any, dict[str, str]]:
+        for rel in r.releases:
+            if rel["id"] == int(m["id"]):
+                return 200, self._release_json(r, rel), {}
+        raise _Reply(404, "Not Found")
+
+    def _release_json(self, r: _Repo, rel: dict[str, Any]) -> dict[str, Any]:
+        base = f"{self.url}/repos/{r.full_name}"
+        web = f"{self.root}/{r.full_name}"
+        html = f"{web}/releases/tag/{rel['tag_name']}" if not rel["draft"] else f"{web}/releases/untagged-{rel['id']}"
+        return {
+            "url": f"{base}/releases/{rel['id']}",
+            "html_url": html,
+            "assets_url": f"{base}/releases/{rel['id']}/assets",
+            "upload_url": f"{self.root}/uploads/repos/{r.full_name}/releases/{rel['id']}/assets{{?name,label}}",
+            "tarball_url": f"{base}/tarball/{rel['tag_name']}",
+            "zipball_url": f"{base}/zipball/{rel['tag_name']}",
+            "id": rel["id"],
+            "node_id": _node_id("RE_kwDO", rel["id"]),
+            "tag_name": rel["tag_name"],
+            "target_commitish": rel["target_commitish"],
+            "name": rel["name"],
+            "body": rel["body"],
+            "draft": rel["draft"],
+            "prerelease": rel["prerelease"],
+            "created_at": rel["created_at"],
+            "published_at": rel["published_at"],
+            "author": self._user_json("octocat"),
+            "assets": [],
+        }
 
     # ------------------------------------------------------------------ internals
 

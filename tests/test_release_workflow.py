@@ -353,7 +353,7 @@ def make_repositories(base: Path, failing_gate: str | None = None) -> tuple[Path
     (seed / ".issue-flow.toml").write_text(gates_toml(failing_gate), encoding="utf-8")
     (seed / ".gitignore").write_text("node_modules/\nreports/\n", encoding="utf-8")
     # #462 was followed up with the consumer before the release; release and close are left
-    res = run_cli("check", "462", "Follow up", cwd=seed, env={"GITHUB_REPOSITORY": None, "GITHUB_API_URL": None,
+    res = run_cli("check", "462", "6", cwd=seed, env={"GITHUB_REPOSITORY": None, "GITHUB_API_URL": None,
                                                              "GITHUB_ACTIONS": None, "GITHUB_TOKEN": None, "GH_TOKEN": None})
     assert res.code == 0, res
     git(seed, "init", "-q", "-b", "main")

@@ -103,6 +103,14 @@ def check_release_docs(cfg: Config, version: str, kind: str = "patch") -> list[s
     return [name for name in required if not _has_content(folder / name)]
 
 
+def check_folder(folder: Path | None, kind: str = "patch") -> list[str]:
+    """The required release documents of ``kind`` missing (or empty) in ``folder``."""
+    required = required_files(kind)
+    if folder is None:
+        return list(required)
+    return [name for name in required if not _has_content(folder / name)]
+
+
 def describe(cfg: Config, version: str, missing: list[str]) -> str:
     """One line for a report: ``docs/releases/v0.9.2: missing RELEASE-NOTES.md``."""
     folder = release_dir(cfg, version)

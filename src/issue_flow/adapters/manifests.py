@@ -59,6 +59,94 @@ def bump_patch(version: str, source: str | Path | None = None) -> str:
     return str(v.bump_patch())
 
 
+PARTS = ("major", "minor", "patch")
+_PRE_NAME = re.compile(r"[0-9A-Za-z-]+")
+
+
+def _parse(version: str, source: str | Path | None) -> Any:
+    import semver
+
+    try:
+        return semver.Version.parse(version)
+    except (ValueError, TypeError):
+        where = f"{source}: " if source else ""
+        raise IssueFlowError(f"{where}version {version!r} is not semver (MAJOR.MINOR.PATCH)") from None
+
+
+def check_pre_name(pre: str) -> str:
+    """A prerelease name (``beta``, ``rc``): one semver identifier, not a number."""
+    if not isinstance(pre, str) or not _PRE_NAME.fullmatch(pre) or pre.isdigit():
+        raise IssueFlowError(f"--pre {pre!r}: a prerelease name is letters, digits and '-' (beta, rc), not a number")
+    return pre
+
+
+def bump(version: str, part: str | None = "patch", pre: str | None = None, source: str | Path | None = None) -> str:
+    """The next version of ``version`` for ``part`` (major, minor, patch) and/or ``pre``.
+
+    semver 2.0 via the ``semver`` package, with npm's rule for prereleases (``npm version``):
+
+    * a release ``X.Y.Z``: ``patch`` / ``minor`` / ``major`` as semver bumps them
+      (``0.9.1`` -> ``0.9.2`` / ``0.10.0`` / ``1.0.0``); build metadata is dropped;
+    * a prerelease releases as itself when the part it asks for is the one it previews:
+      ``0.9.2-beta.1`` -> ``0.9.2`` for patch; ``0.10.0-beta.1`` -> ``0.10.0`` for patch
+      or minor; ``1.0.0-rc.1`` -> ``1.0.0`` for any part; otherwise the part is bumped
+      (``0.9.2-beta.1`` minor -> ``0.10.0``);
+    * ``pre`` NAME without a part: on a prerelease of the same name, the next one
+      (``0.9.2-beta.1`` -> ``0.9.2-beta.2``); of another name, that name's first one of
+      the same version (``0.9.2-beta.2`` -> ``0.9.2-rc.1``); on a release, the first
+      prerelease of the next patch (``0.9.1`` -> ``0.9.2-beta.1``);
+    * ``pre`` with a part: the first prerelease of that bump (``0.9.1`` minor ->
+      ``0.10.0-beta.1``; ``0.10.0-beta.2`` minor -> ``0.11.0-beta.1``).
+
+    The result is always greater than ``version`` (else IssueFlowError: "would go back").
+    """
+    v = _parse(version, source)
+    if part is not None and part not in PARTS:
+        raise IssueFlowError(f"release part {part!r}: expected major, minor or patch")
+    if pre is not None:
+        check_pre_name(pre)
+        if part is None and v.prerelease:
+            head, _, number = str(v.prerelease).rpartition(".")
+            name = head if number.isdigit() else str(v.prerelease)
+            if name == pre:
+                new = v.bump_prerelease(pre) if number.isdigit() and head else v.replace(prerelease=f"{pre}.1", build=None)
+            else:
+                new = v.replace(prerelease=f"{pre}.1", build=None)
+        else:
+            base = getattr(v, f"bump_{part or 'patch'}")()
+            new = base.replace(prerelease=f"{pre}.1", build=None)
+    else:
+        part = part or "patch"
+        final = v.finalize_version()
+        previews = v.prerelease and (
+            part == "patch" or (part == "minor" and v.patch == 0) or (part == "major" and v.minor == 0 and v.patch == 0)
+        )
+        new = final if previews else getattr(v, f"bump_{part}")()
+    if new.compare(v) <= 0:
+        where = f"{source}: " if source else ""
+        raise IssueFlowError(f"{where}{version} -> {new} would go back (semver precedence); choose another --pre name")
+    return str(new)
+
+
+def check_explicit(old: str, new: str, source: str | Path | None = None) -> str:
+    """An explicit new version (``--package NAME=1.2.3``): semver, greater than ``old``."""
+    v_new = _parse(new, f"--package …={new}")
+    if v_new.compare(_parse(old, source)) <= 0:
+        where = f"{source}: " if source else ""
+        raise IssueFlowError(f"{where}{old} -> {new} would go back or stay (semver precedence)")
+    return str(v_new)
+
+
+def release_kind(old: str, new: str) -> str:
+    """``major`` / ``minor`` / ``patch``: the highest part that differs (prereleases aside)."""
+    a, b = _parse(old, None), _parse(new, None)
+    if a.major != b.major:
+        return "major"
+    if a.minor != b.minor:
+        return "minor"
+    return "patch"
+
+
 def _check_new(new: str) -> None:
     if not isinstance(new, str) or not _SAFE_VERSION.fullmatch(new):
         raise IssueFlowError(f"refusing to write version {new!r}: not a plain version string")
@@ -307,6 +395,151 @@ def set_lock_version(data: bytes, new: str, source: str = "package-lock.json") -
         spans.append(found[root_pkg][:2])
         old_root = found[root_pkg][2]
     return _splice(data, text, offset, spans, new), found[top][2], old_root
+
+
+def set_json_strings(
+    data: bytes, changes: dict[tuple[str, ...], str], source: str = "package-lock.json"
+) -> tuple[bytes, dict[tuple[str, ...], str | None]]:
+    """Set the string values at the given key paths of a JSON document, every other byte kept.
+
+    ``changes`` maps a key path (``("packages", "packages/x", "version")``) to its new
+    value. A path the document does not have is left alone (its old value is None in
+    the returned dict); one that holds something other than a string is an error.
+    """
+    for value in changes.values():
+        _check_new(value)
+    text, offset = _decode(data, source)
+    found = _Scan(text, source, list(changes)).document()
+    olds: dict[tuple[str, ...], str | None] = {path: None for path in changes}
+    edits = [(found[path][0], found[path][1], new) for path, new in changes.items() if path in found]
+    for path in changes:
+        if path in found:
+            olds[path] = found[path][2]
+    out = data
+    ascii_only = len(text) == len(data) - offset
+    for start, end, new in sorted(edits, reverse=True):  # from the end: earlier offsets stay valid
+        out = _splice_at(out, text, offset, start, end, new, ascii_only)
+    return out, olds
+
+
+def _splice_at(data: bytes, text: str, offset: int, start: int, end: int, new: str, ascii_only: bool) -> bytes:
+    """Replace one span of the original ``text`` in ``data`` (edited only after ``end``)."""
+    if ascii_only:
+        b_start, b_end = start + offset, end + offset
+    else:
+        b_start = offset + len(text[:start].encode("utf-8"))
+        b_end = b_start + len(text[start:end].encode("utf-8"))
+    return data[:b_start] + json.dumps(new).encode("ascii") + data[b_end:]
+
+
+def workspace_entry(lock_dir: Path, manifest: Path) -> tuple[str, ...] | None:
+    """The key path of a package's entry in a lock of another folder: ``packages[<dir>].version``.
+
+    ``<dir>`` is the package's folder relative to the lock's folder, as npm writes it
+    (``packages/voice-agent-backend``, ``..``); None for the lock's own folder.
+    """
+    import os
+
+    rel = Path(os.path.relpath(manifest.parent, lock_dir)).as_posix()
+    if rel in ("", "."):
+        return None
+    return ("packages", rel, "version")
+
+
+def workspace_globs(root: Path) -> list[str]:
+    """The workspace patterns of a repository: ``workspaces`` of the root package.json
+    (an array, or ``{"packages": [...]}``) and ``packages:`` of ``pnpm-workspace.yaml``."""
+    globs: list[str] = []
+    pkg = root / "package.json"
+    if pkg.is_file():
+        try:
+            doc = json.loads(pkg.read_bytes())
+        except (OSError, ValueError, RecursionError):
+            doc = None
+        ws = doc.get("workspaces") if isinstance(doc, dict) else None
+        if isinstance(ws, dict):
+            ws = ws.get("packages")
+        if isinstance(ws, list):
+            globs += [g for g in ws if isinstance(g, str)]
+    pnpm = root / "pnpm-workspace.yaml"
+    if pnpm.is_file():
+        try:
+            globs += _pnpm_packages(pnpm.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            pass
+    return globs
+
+
+def _pnpm_packages(text: str) -> list[str]:
+    """The ``packages:`` list of a pnpm-workspace.yaml (block or flow style; no YAML library)."""
+    out: list[str] = []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"packages\s*:\s*(.*)$", line)
+        if not m:
+            continue
+        rest = m.group(1).split(" #", 1)[0].strip()
+        if rest.startswith("["):
+            out += [_unquote(x) for x in rest.strip("[]").split(",") if x.strip()]
+            break
+        for item in lines[i + 1 :]:
+            if not item.strip() or item.lstrip().startswith("#"):
+                continue
+            im = re.match(r"\s+-\s*(.+?)\s*$", item) or re.match(r"-\s*(.+?)\s*$", item)
+            if im is None:
+                break
+            out.append(_unquote(im.group(1).split(" #", 1)[0].strip()))
+        break
+    return [g for g in out if g]
+
+
+def _unquote(text: str) -> str:
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        return text[1:-1]
+    return text
+
+
+def workspace_manifests(root: Path) -> list[str]:
+    """Repository-relative package.json paths of the workspace packages (sorted, no
+    duplicates; ``!pattern`` excludes; ``node_modules`` never)."""
+    root = Path(root)
+    include: set[str] = set()
+    exclude: set[str] = set()
+    for pattern in workspace_globs(root):
+        neg = pattern.startswith("!")
+        pat = pattern[1:] if neg else pattern
+        pat = pat.strip().strip("/")
+        if pat.startswith("./"):
+            pat = pat[2:]
+        if not pat or ".." in Path(pat).parts or Path(pat).is_absolute():
+            continue
+        hits = set()
+        for manifest in root.glob(f"{pat}/package.json"):
+            rel = manifest.relative_to(root).as_posix()
+            if "node_modules" not in rel.split("/"):
+                hits.add(rel)
+        (exclude if neg else include).update(hits)
+    return sorted(include - exclude - {"package.json"})
+
+
+def discover_packages(root: Path, detected: list[Any]) -> list[Any]:
+    """``detected`` (config.detect_packages) plus the workspace packages it missed
+    (``workspaces`` globs, ``pnpm-workspace.yaml``), tagged ``NAME-vX.Y.Z``."""
+    from issue_flow.config import Package
+
+    have = {p.manifest for p in detected}
+    out = list(detected)
+    names = {p.name for p in detected}
+    for rel in workspace_manifests(Path(root)):
+        if rel in have:
+            continue
+        name = Path(rel).parent.name
+        if name in names:
+            name = Path(rel).parent.as_posix().replace("/", "-")
+        names.add(name)
+        out.append(Package(name=name, manifest=rel, tag_prefix=f"{name}-v"))
+    return out
 
 
 def set_pyproject_version(data: bytes, new: str, source: str = "pyproject.toml") -> bytes:

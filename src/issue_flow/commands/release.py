@@ -1,4 +1,4 @@
-"""``issue-flow release N --patch``: bump, document and tick, only when the gates pass.
+"""``issue-flow release N --patch|--minor|--major|--pre NAME``: bump, document, tick, only when the gates pass.
 
 The work is planned by :mod:`issue_flow.releasing` (one :class:`~issue_flow.plan.Plan`);
 this module checks the preconditions in order, prints, applies and reports:
@@ -10,8 +10,9 @@ this module checks the preconditions in order, prints, applies and reports:
 2. a dirty tree: exit 2 (not under ``--dry-run``);
 3. a required gate that does not pass for HEAD: exit 1 (``--dry-run`` still shows the
    gate table and the plan, then exits 1);
-4. apply: every file at once (atomically), then ``--commit`` / ``--tag``; then the
-   release-docs check, GitHub Actions outputs and summary.
+4. apply: every file at once (atomically), then ``--commit`` / ``--tag``, then the GitHub
+   Release (``--github-release``); then the release-docs check, GitHub Actions outputs
+   and summary.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ def _github(cfg: Any) -> Any:
     the adapter sends no request; GitHub is asked only about gates with no result
     recorded locally for HEAD.
     """
-    if not (os.environ.get("GITHUB_TOKEN") or os.environ.get("GH_TOKEN")) or not cfg.repository:
+    from issue_flow import tokens
+
+    if not tokens.token() or not cfg.repository:
         return None
     from issue_flow.github_session import open_github
 
@@ -51,6 +54,9 @@ def _actions(rel: Any, done: dict[str, Any]) -> None:
     values = {"versions": rel.versions}
     for b in rel.bumps:
         values[_output_key(b.package.name)] = b.old if rel.already else b.new
+    for b in rel.bumps:  # tag-<package> and released: documented in action.yml and the README
+        values["tag-" + _output_key(b.package.name)[len("version-"):]] = b.package.tag_prefix + (b.old if rel.already else b.new)
+    values["released"] = "false" if rel.already else "true"
     actions_output(**values)
     if rel.already:
         actions_summary(f"### Release of #{rel.number}\n\nAlready released: {rel.versions}; nothing to do.\n")
@@ -60,7 +66,7 @@ def _actions(rel: Any, done: dict[str, Any]) -> None:
         tag = f"`{b.tag}`" if b.tag in done["tags"] else "—"
         lines.append(f"| `{b.display}` | {b.old} | {b.new} | {tag} |")
     lines.append("")
-    lines += [f"- {b.lock_note}" for b in rel.bumps if b.lock_note]
+    lines += [f"- {n}" for n in rel.notes]
     if rel.docs_dir is not None:
         lines.append(f"- Release docs: `{rel.rel(rel.docs_dir)}/`")
     if done["commit"]:
@@ -74,7 +80,7 @@ def add_git_calls(rel: Any, *, commit: bool, tag: bool) -> dict[str, Any]:
     (``commit``: the new SHA, ``tags``: the tags created)."""
     from issue_flow.adapters import git
 
-    done: dict[str, Any] = {"commit": None, "tags": []}
+    done: dict[str, Any] = {"commit": None, "tags": [], "github_release": None}
     if not commit:
         return done
     root = rel.cfg.root
@@ -120,7 +126,7 @@ def _finish(rel: Any, *, commit: bool, tag: bool) -> dict[str, Any]:
     done: dict[str, Any] = {"commit": None, "tags": []}
     root = rel.cfg.root
     if commit and not git.is_clean(root):
-        paths = [b.manifest for b in rel.bumps] + [b.lock for b in rel.bumps if b.lock]
+        paths = [b.manifest for b in rel.bumps] + [lock for b in rel.bumps for lock in (b.locks or ([b.lock] if b.lock else []))]
         paths += [rel.rel(p) for p in rel.issue_files]
         if rel.docs_dir is not None and rel.docs_dir.is_dir():
             paths += [rel.rel(p) for p in sorted(rel.docs_dir.iterdir()) if p.is_file()]
@@ -142,7 +148,7 @@ def _commit_message(rel: Any) -> str:
     if rel.already:  # finishing an interrupted release: the versions are the current ones
         body = [f"{b.display} {b.old}" for b in rel.bumps]
     else:
-        body = [f"{b.display} {b.old} -> {b.new}" for b in rel.bumps] + [b.lock_note for b in rel.bumps if b.lock_note]
+        body = [f"{b.display} {b.old} -> {b.new}" for b in rel.bumps] + [n for n in rel.notes if " said " in n]
     return f"chore: release {rel.versions} (#{rel.number})\n\n" + "\n".join(body) + "\n"
 
 
@@ -154,9 +160,9 @@ def _check_planned_docs(rel: Any) -> None:
         return
     present = {p.name for p in rel.docs_dir.iterdir()} if rel.docs_dir.is_dir() else set()
     present |= {w.path.name for w in rel.plan.writes if w.path.parent == rel.docs_dir}
-    missing = missing_files(present, "patch")
+    missing = missing_files(present, rel.kind)
     if missing:
-        rel.warnings.append(f"{rel.rel(rel.docs_dir)} would lack {', '.join(missing)} (release-docs check)")
+        rel.warnings.append(f"{rel.rel(rel.docs_dir)} would lack {', '.join(missing)} (release-docs check, {rel.kind})")
 
 
 def _result(rel: Any, results: list, head: str, *, released: bool, dry_run: bool, done: dict[str, Any]) -> dict[str, Any]:
@@ -171,64 +177,176 @@ def _result(rel: Any, results: list, head: str, *, released: bool, dry_run: bool
         "sha": head,
         "versions": rel.versions,
         "packages": [b.to_dict() for b in rel.bumps],
+        "kind": rel.kind,
+        "prerelease": rel.prerelease,
         "release_docs": rel.rel(rel.docs_dir) if rel.docs_dir is not None else None,
+        "release_docs_existing": rel.docs_existing,
+        "issues": [i["number"] for i in rel.issues],
+        "github_release": done.get("github_release"),
         "files": rel.files if released or dry_run else [],  # written (or, under --dry-run, to be written)
         "item": item,
         "commit": done["commit"],
         "tags": done["tags"],
         "gates": [r.to_dict() for r in results],
-        "notes": [b.lock_note for b in rel.bumps if b.lock_note],
+        "notes": rel.notes,
         "warnings": rel.warnings,
     }
 
 
+def release_notes(rel: Any) -> str:
+    """The body of the GitHub Release: RELEASE-NOTES.md of the release folder, else its
+    CHANGELOG.md, else one line naming the versions and the issue."""
+    if rel.docs_dir is not None:
+        for name in ("RELEASE-NOTES.md", "CHANGELOG.md"):
+            path = rel.docs_dir / name
+            if path.is_file():
+                try:
+                    return path.read_bytes().decode("utf-8")
+                except UnicodeDecodeError:
+                    raise IssueFlowError(f"{rel.rel(path)}: not UTF-8 text; cannot use it as release notes") from None
+    return f"Release {rel.versions} (#{rel.number}).\n"
+
+
+def add_github_release(rel: Any, gh: Any, done: dict[str, Any], *, draft: bool) -> None:
+    """Add the creation of the GitHub Release (look before create) to the plan's calls."""
+    tag = rel.tag
+    kind = "draft " if draft else ""
+    pre = "prerelease " if rel.prerelease else ""
+
+    def run() -> Any:
+        from issue_flow.adapters import github
+
+        body = release_notes(rel)
+        target = done["commit"] or None
+        try:
+            found, created = github.create_release(gh, tag, tag, body, draft=draft, prerelease=rel.prerelease, target=target)
+        except IssueFlowError as exc:
+            before = "the files are written" + (", committed and tagged" if done["tags"] else "")
+            raise IssueFlowError(
+                f"{before}, but the GitHub Release {tag} was not created: {exc.message} "
+                "(run the same command again with --github-release to finish)"
+            ) from None
+        done["github_release"] = {"tag": tag, "url": found.html_url, "created": created, "draft": found.draft, "prerelease": found.prerelease}
+        return found
+
+    notes = rel.rel(rel.docs_dir / "RELEASE-NOTES.md") if rel.docs_dir is not None else "a one-line note"
+    rel.plan.call(f"create the {kind}{pre}GitHub Release {tag} with the notes of {notes} (unless one exists for the tag)", run)
+
+
+def _check_parts(patch: bool, minor: bool, major: bool, pre: str | None, packages: tuple[str, ...]) -> str | None:
+    parts = [name for name, on in (("patch", patch), ("minor", minor), ("major", major)) if on]
+    if len(parts) > 1:
+        raise IssueFlowError(f"--{parts[0]} and --{parts[1]} exclude each other: say one part")
+    if pre is not None:
+        from issue_flow.adapters.manifests import check_pre_name
+
+        check_pre_name(pre)
+    if parts:
+        return parts[0]
+    if pre is None and not (packages and all("=" in p for p in packages)):
+        raise IssueFlowError(
+            "say which part to bump: --patch, --minor, --major, --pre NAME, or --package NAME=PART for each package"
+        )
+    return None if pre is not None else "patch"
+
+
 @click.command("release")
 @click.argument("number")
-@click.option("--patch", is_flag=True, help="Make a patch release (the only kind there is; required).")
+@click.option("--patch", is_flag=True, help="Bump the patch part (0.9.1 -> 0.9.2; 0.9.2-beta.1 -> 0.9.2).")
+@click.option("--minor", is_flag=True, help="Bump the minor part (0.10.6 -> 0.11.0).")
+@click.option("--major", is_flag=True, help="Bump the major part (0.11.0 -> 1.0.0).")
+@click.option("--pre", metavar="NAME", default=None, help="Make a prerelease NAME.1 (0.9.1 -> 0.9.2-beta.1), or the next one (beta.1 -> beta.2).")
 @click.option(
     "--package",
     "packages",
-    metavar="NAME",
+    metavar="NAME[=PART]",
     multiple=True,
-    help="Release only this package (its configured name, manifest path or npm name); repeatable. Default: all.",
+    help="Release only this package (configured name, manifest path or npm name), optionally with its own "
+    "part: patch, minor, major or a version (voice-agent-react=minor). Repeatable. Default: all, with the flag's part.",
 )
 @click.option("--commit", is_flag=True, help="Make one commit of every file the release writes.")
 @click.option("--tag", is_flag=True, help="Make one annotated tag per package on that commit (needs --commit).")
+@click.option("--github-release", "github_release", is_flag=True, help="Create the GitHub Release of the component's tag with the release notes (needs a token).")
+@click.option("--draft", is_flag=True, help="With --github-release: create it as a draft.")
 @click.option("--record", is_flag=True, help="First record the gates' report files as the results of HEAD (as gate --record).")
-@click.option("--dry-run", is_flag=True, help="Show the gates, the diffs and the git calls; change nothing.")
+@click.option("--dry-run", is_flag=True, help="Show the gates, the versions, the diffs and the calls; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 @click.pass_obj
 def command(
-    app: Any, number: str, patch: bool, packages: tuple[str, ...], commit: bool, tag: bool, record: bool, dry_run: bool, as_json: bool
+    app: Any,
+    number: str,
+    patch: bool,
+    minor: bool,
+    major: bool,
+    pre: str | None,
+    packages: tuple[str, ...],
+    commit: bool,
+    tag: bool,
+    github_release: bool,
+    draft: bool,
+    record: bool,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
-    """Patch-release the packages for issue NUMBER, only when every required gate passes.
+    """Release the packages for issue NUMBER, only when every required gate passes.
+
+    \b
+    Examples:
+      issue-flow release 462 --patch                 # 0.9.1 / 0.2.1 -> 0.9.2 / 0.2.2
+      issue-flow release 570 --minor --dry-run       # 0.10.6 -> 0.11.0, show the plan
+      issue-flow release 570 --package voice-agent-react=minor --package voice-agent-backend=patch
+      issue-flow release 480 --pre beta              # 0.9.1 -> 0.9.2-beta.1; again: beta.2
+      issue-flow release 462 --patch --commit --tag  # then: git push --follow-tags
+      issue-flow release 462 --patch --github-release   # a rerun creates the GitHub Release
 
     Refuses (exit 1) unless every required gate passes for HEAD, and (exit 2) on a dirty
-    tree or when a new tag exists already. Bumps the patch version of each configured
-    package (or each --package): package.json and exactly the top-level and
-    packages[""] versions of its package-lock.json, or pyproject.toml; reports a lock
-    that was out of step. Writes docs/releases/vX.Y.Z/ (X.Y.Z: the first package's new
-    version) from the release templates, then ticks the issue's release item with the
-    versions as evidence ("✅ 0.9.2 / 0.2.2"). All files are written at once, atomically.
+    tree, a version that would go back, or a new tag that exists already or is not a
+    valid tag name (all checked before anything is written or committed). Versions follow
+    semver (the semver library; a prerelease releases as itself: 0.9.2-beta.1 --patch ->
+    0.9.2). Bumps package.json and exactly these lock fields: the top-level and
+    packages[""] versions of its own package-lock.json, its entry in the root lock of a
+    workspace (packages["packages/x"].version), its entry in the locks listed in
+    [release] locks; other tracked locks that record the old version are reported.
 
-    --commit makes one commit holding every file written (manifests, locks, release
-    docs, the issue README); --tag adds one annotated tag per package (its tag prefix +
-    its new version) on that commit.
+    Writes docs/releases/vX.Y.Z/ (X.Y.Z: the component's new version; without the
+    component, [release] other_folder, default NAME-vX.Y.Z) from the release templates,
+    listing every issue whose folder changed since the previous tag. A release folder
+    that exists is used as it is: never overwritten. Then ticks the issue's release item
+    (the criterion about releasing or publishing, or a release issue's Publish item) with
+    the versions as evidence ("✅ 0.9.2 / 0.2.2"); a second release for the same issue
+    adds its versions ("0.10.2 / 0.2.7"). All files are written at once, atomically.
 
-    A rerun after success is a no-op (exit 0, nothing written): the release item is
-    ticked with the packages' current versions. If an earlier run was interrupted after
-    writing, a rerun with --commit/--tag makes the missing commit and tags. A release
-    item ticked with anything else is refused until it is unticked. --dry-run needs no clean tree and no token:
-    it prints the gate results, the lock notes, every diff and the git calls, writes
-    nothing, and exits 1 when a gate does not pass. In GitHub Actions the new versions
-    go to $GITHUB_OUTPUT (versions=…, version-<package>=…) and a summary to
-    $GITHUB_STEP_SUMMARY.
+    --commit makes one commit holding every file written; --tag adds one annotated tag per
+    package on it; --github-release then creates the GitHub Release of the component's
+    tag (prerelease for a prerelease version, --draft for a draft) with the notes of
+    RELEASE-NOTES.md, looking first, so a rerun never makes a second one.
+
+    A rerun after success is a no-op (exit 0): the release item is ticked with the
+    packages' current versions. It still makes what an interrupted run left out: with
+    --commit/--tag the commit and tags, with --github-release the GitHub Release (so a
+    workflow can release, push, then rerun with --github-release). --dry-run needs no
+    clean tree and no token: it prints the gate results, the versions, the lock notes,
+    every diff and every call, writes nothing, and exits 1 when a gate does not pass. In
+    GitHub Actions the new versions go to $GITHUB_OUTPUT (versions=…, version-<package>=…)
+    and a summary to $GITHUB_STEP_SUMMARY.
     """
-    _release(app, number, patch, packages, commit, tag, record, dry_run, as_json)
+    part = _check_parts(patch, minor, major, pre, packages)
+    _release(app, number, part, pre, packages, commit, tag, github_release, draft, record, dry_run, as_json)
 
 
 def _release(
-    app: Any, number: str, patch: bool, packages: tuple[str, ...], commit: bool, tag: bool, record: bool, dry_run: bool, as_json: bool
+    app: Any,
+    number: str,
+    part: str | None,
+    pre: str | None,
+    packages: tuple[str, ...],
+    commit: bool,
+    tag: bool,
+    github_release: bool,
+    draft: bool,
+    record: bool,
+    dry_run: bool,
+    as_json: bool,
 ) -> None:
     from issue_flow import fsutil, gates, releasing
     from issue_flow.adapters import git
@@ -236,14 +354,20 @@ def _release(
     from issue_flow.output import emit_json, run_plan
 
     n = parse_number(number)
-    if not patch:
-        raise IssueFlowError("say --patch: issue-flow makes patch releases only")
     if tag and not commit:
         raise IssueFlowError("--tag needs --commit: a release tag must point at the commit holding the bump")
+    if draft and not github_release:
+        raise IssueFlowError("--draft needs --github-release: it says how to create the GitHub Release")
     if record and dry_run:
         raise IssueFlowError("--record writes gate results; run 'issue-flow gate --record' first, or drop --dry-run")
     cfg = app.config
     echo_err = lambda msg: click.echo(msg, err=True)  # noqa: E731
+    gh = None
+    if github_release and not dry_run:
+        from issue_flow.github_session import open_github
+
+        cfg.require_repository()
+        gh = open_github(cfg, required=True)  # before anything is written: no token, nothing done
 
     if record:  # before the repository lock: recording takes it too
         head = git.head_sha(cfg.root)
@@ -254,28 +378,47 @@ def _release(
         if not dry_run:
             stack.enter_context(fsutil.repo_lock(cfg.root))
         head = git.head_sha(cfg.root)
-        rel = releasing.plan_release(cfg, n, packages)
-        done: dict[str, Any] = {"commit": None, "tags": []}
+        rel = releasing.plan_release(cfg, n, packages, part=part, pre=pre)
+        done: dict[str, Any] = {"commit": None, "tags": [], "github_release": None}
         if rel.already:
+            if github_release and not dry_run and not git.tag_exists(cfg.root, rel.tag):
+                if not tag:
+                    raise IssueFlowError(f"tag {rel.tag} does not exist: add --commit --tag to make it before the GitHub Release")
             if not dry_run:
-                done = _finish(rel, commit=commit, tag=tag)
+                done.update(_finish(rel, commit=commit, tag=tag))
+                if github_release:
+                    add_github_release(rel, gh, done, draft=draft)
+                    rel.plan.apply()
+            elif github_release:
+                add_github_release(rel, gh, done, draft=draft)
             if as_json:
                 emit_json(_result(rel, [], head, released=False, dry_run=dry_run, done=done))
             else:
                 finished = [f"committed {done['commit'][:12]}"] if done["commit"] else []
                 finished += [f"tagged {', '.join(done['tags'])}"] if done["tags"] else []
+                gr = done.get("github_release")
+                if gr:
+                    finished.append(f"GitHub Release {gr['tag']} {'created' if gr['created'] else 'exists'}: {gr['url']}")
                 what = "; ".join(finished) or "nothing to do"
                 click.echo(f"#{n} already released: {rel.versions} ({rel.item.describe()} is ticked); {what}")
+                if dry_run and rel.plan.calls:
+                    click.echo(rel.plan.render(cfg.root))
             if not dry_run:
                 _actions(rel, done)
             return
-        if not dry_run and not git.is_clean(cfg.root):
-            raise IssueFlowError("the working tree has uncommitted changes: commit or stash them first (git status)")
+        if github_release and not tag:
+            raise IssueFlowError(
+                f"--github-release needs the tag {rel.tag}: add --commit --tag (or release, push, and rerun with --github-release)"
+            )
+        if not dry_run:
+            git.require_clean(cfg.root)  # the refusal names the files
         results = gates.evaluate(cfg, head, _github(cfg))
         failing = gates.failing(results)
         if failing or dry_run:
-            done = add_git_calls(rel, commit=commit, tag=tag) if dry_run else done
             if dry_run:
+                done = add_git_calls(rel, commit=commit, tag=tag)  # filled in by the calls: keep the object
+                if github_release:
+                    add_github_release(rel, gh, done, draft=draft)
                 _check_planned_docs(rel)
             if as_json:
                 emit_json(_result(rel, results, head, released=False, dry_run=dry_run, done=done))
@@ -283,14 +426,16 @@ def _release(
                 click.echo(gates.format_table(results, head))
                 if dry_run:
                     for b in rel.bumps:
-                        click.echo(f"{b.package.name} {b.old} -> {b.new}  (tag {b.tag})")
+                        click.echo(f"{b.package.name} {b.old} -> {b.new}  ({b.kind}, tag {b.tag})")
                     run_plan(rel.plan, dry_run=True, root=cfg.root)
             for w in rel.warnings:
                 echo_err(f"issue-flow: warning: {w}")
             if failing:
                 raise CheckFailed(gates.summary_message(results, head))
             return
-        done = add_git_calls(rel, commit=commit, tag=tag)
+        done = add_git_calls(rel, commit=commit, tag=tag)  # filled in by the calls: keep the object
+        if github_release:
+            add_github_release(rel, gh, done, draft=draft)
         if as_json:
             rel.plan.apply()
         else:
@@ -298,11 +443,11 @@ def _release(
                 click.echo(f"{b.package.name} {b.old} -> {b.new}")
             run_plan(rel.plan, dry_run=False, root=cfg.root)
 
-    from issue_flow.releasedocs import check_release_docs
+    from issue_flow.releasedocs import check_folder
 
-    missing = check_release_docs(cfg, rel.doc_version, "patch")
+    missing = check_folder(rel.docs_dir, rel.kind)
     if missing:
-        rel.warnings.append(f"{rel.rel(rel.docs_dir)} lacks {', '.join(missing)} (release-docs check)")
+        rel.warnings.append(f"{rel.rel(rel.docs_dir)} lacks {', '.join(missing)} (release-docs check, {rel.kind})")
     for w in rel.warnings:
         echo_err(f"issue-flow: warning: {w}")
     _actions(rel, done)
@@ -315,4 +460,7 @@ def _release(
         click.echo(f"committed {done['commit'][:12]}")
     if done["tags"]:
         click.echo(f"tagged {', '.join(done['tags'])}")
+    gr = done.get("github_release")
+    if gr:
+        click.echo(f"GitHub Release {gr['tag']} {'created' if gr['created'] else 'exists'}: {gr['url']}")
     click.echo(f"released {rel.versions} for #{n}")
