@@ -40,6 +40,7 @@ def _isolated_environment(monkeypatch, _cache_home):
                 "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ISSUE_FLOW_GITHUB_THROTTLE", "0")
+    monkeypatch.setenv("ISSUE_FLOW_GH_AUTH", "0")  # never a token from the machine's gh login
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))  # caches of trees without .git
 
 

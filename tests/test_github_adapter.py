@@ -63,16 +63,17 @@ def test_importing_the_adapter_does_not_import_pygithub():
     assert out.stdout.strip() == "False"
 
 
-def test_token_from_env_prefers_github_token(monkeypatch):
+def test_token_from_env_prefers_gh_token_as_gh_does(monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
     monkeypatch.delenv("GH_TOKEN", raising=False)
+    monkeypatch.setenv("ISSUE_FLOW_GH_AUTH", "0")
     assert token_from_env() is None
-    monkeypatch.setenv("GH_TOKEN", "gh-one")
-    assert token_from_env() == "gh-one"
     monkeypatch.setenv("GITHUB_TOKEN", "github-two")
     assert token_from_env() == "github-two"
-    monkeypatch.setenv("GITHUB_TOKEN", "  ")
+    monkeypatch.setenv("GH_TOKEN", "gh-one")
     assert token_from_env() == "gh-one"
+    monkeypatch.setenv("GH_TOKEN", "  ")
+    assert token_from_env() == "github-two"
 
 
 def test_constructing_sends_no_request_and_repr_hides_the_token(gh_server):

@@ -98,11 +98,49 @@ def cli(ctx: click.Context, root: str | None) -> None:
 
 
 def _redact(text: str) -> str:
-    for var in ("GITHUB_TOKEN", "GH_TOKEN"):
-        token = os.environ.get(var)
-        if token and len(token) >= 4:
-            text = text.replace(token, "***")
-    return text
+    from issue_flow.tokens import redact
+
+    return redact(text)
+
+
+class _Redacting:
+    """A text stream that writes through :func:`issue_flow.tokens.redact` (stdout, stderr)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text):
+        return self._stream.write(_redact(text) if isinstance(text, str) else text)
+
+    def writelines(self, lines):
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _redacted_logs() -> None:
+    """Every log record's message through the redaction (PyGithub's, urllib3's, ours)."""
+    import logging
+
+    make = logging.getLogRecordFactory()
+    if getattr(make, "_issue_flow", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call: leave it to logging
+            return record
+        clean = _redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return record
+
+    factory._issue_flow = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 def _fail(message: str, code: int) -> None:
@@ -124,7 +162,34 @@ def main(argv: list[str] | None = None) -> None:
         # Imports and the documents of a run make many objects and few cycles: collect
         # the youngest generation every 50,000 allocations rather than every 700.
         gc.set_threshold(50_000, 20, 20)
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Redacting(out), _Redacting(err)
+    _redacted_logs()
     try:
+        _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _actions_files() -> None:
+    """``$GITHUB_STEP_SUMMARY`` / ``$GITHUB_OUTPUT`` that cannot be written are refused
+    before any work, not found out after a release was committed and tagged."""
+    for var in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
+        path = os.environ.get(var)
+        if not path:
+            continue
+        if "\0" in path:
+            raise IssueFlowError(f"${var} is not a valid path")
+        if os.path.isdir(path):
+            raise IssueFlowError(f"${var} ({path}) is a directory, not a file")
+        target = path if os.path.exists(path) else (os.path.dirname(os.path.abspath(path)))
+        if not os.access(target, os.W_OK) or not os.path.exists(target):
+            raise IssueFlowError(f"${var} ({path}) cannot be written; nothing done")
+
+
+def _main(argv: list[str] | None) -> None:
+    try:
+        _actions_files()
         rv = cli.main(args=argv, prog_name="issue-flow", standalone_mode=False)
     except IssueFlowError as exc:
         _fail(exc.message, exc.exit_code)
@@ -139,9 +204,14 @@ def main(argv: list[str] | None = None) -> None:
         _fail("interrupted", 2)
     except RecursionError:
         _fail("input nested too deeply to read", 2)
+    except OSError as exc:  # a file or device the user's system refused: one line
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        _fail(f"{where}{exc.strerror or type(exc).__name__}", 2)
     except Exception as exc:  # pragma: no cover - last resort, never a traceback
         if os.environ.get("ISSUE_FLOW_DEBUG"):
-            raise
+            import traceback
+
+            sys.stderr.write(_redact(traceback.format_exc()))  # redacted like every output
         _fail(f"internal error: {type(exc).__name__}: {exc}", 2)
     else:
         sys.exit(rv if isinstance(rv, int) else 0)

@@ -14,8 +14,11 @@ class IssueFlowError(Exception):
     exit_code = 2
 
     def __init__(self, message: str):
-        # Keep messages on one line whatever the cause put into them.
-        super().__init__(" ".join(str(message).split()))
+        # Keep messages on one line whatever the cause put into them, and never with a
+        # token in them (redacted before anything is cut or joined).
+        from issue_flow.tokens import redact
+
+        super().__init__(" ".join(redact(str(message)).split()))
 
     @property
     def message(self) -> str:

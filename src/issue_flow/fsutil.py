@@ -288,7 +288,9 @@ def write_files(items: Iterable[tuple[Path, bytes]], *, root: Path | str | None 
     naming the file and the reason, saying that nothing was written, or, when a file
     could not be put back, what is left and how to finish.
     """
-    items = [(Path(p), d) for p, d in items]
+    from issue_flow.tokens import redact_bytes
+
+    items = [(Path(p), redact_bytes(d)) for p, d in items]  # no token in any file
     if not items:
         return
     if root is None and _repository is not None and _bounded(items, _repository):

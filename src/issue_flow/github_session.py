@@ -5,7 +5,8 @@ Shared by every command that talks to GitHub (sync, close, new, gate)::
     gh = open_github(cfg)                   # IssueFlowError (exit 2) without a token
     gh = open_github(cfg, required=False)   # None without a token: work offline
 
-The token comes from ``GITHUB_TOKEN`` or ``GH_TOKEN`` (never printed or written), the API
+The token comes from ``issue_flow.tokens`` (``GH_TOKEN``, ``GITHUB_TOKEN``, else ``gh auth
+token``; never printed or written), the API
 URL and repository from the configuration (which already honours ``GITHUB_API_URL`` and
 ``GITHUB_REPOSITORY``). Client behaviour can be tuned from the environment, which is how the
 tests make timeouts short and switch throttling off:
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from issue_flow.adapters.github import GitHub
     from issue_flow.config import Config
 
-NO_TOKEN = "no GitHub token: set GITHUB_TOKEN or GH_TOKEN"
+NO_TOKEN = "no GitHub token: set GITHUB_TOKEN or GH_TOKEN, or log in with 'gh auth login'"
 WRITE_THROTTLE = 1.0  # seconds between writes unless ISSUE_FLOW_GITHUB_THROTTLE says otherwise
 
 

@@ -32,18 +32,28 @@ def run_plan(plan: Plan, *, dry_run: bool, root: Path, quiet: bool = False) -> l
     return results
 
 
+def _append(var: str, text: str) -> None:
+    """Append to the file named by ``$var`` (redacted). A file that cannot be written is a
+    warning, not an error: it is written last, after the work it reports on is done, and
+    failing then would say "error" about a release that happened."""
+    from issue_flow.tokens import redact
+
+    path = os.environ.get(var)
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(redact(text))
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        click.echo(f"issue-flow: warning: ${var} ({path}) cannot be written ({reason}); the work itself is done", err=True)
+
+
 def actions_summary(markdown: str) -> None:
     """Append to $GITHUB_STEP_SUMMARY when running in GitHub Actions."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path:
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(markdown.rstrip("\n") + "\n")
+    _append("GITHUB_STEP_SUMMARY", markdown.rstrip("\n") + "\n")
 
 
 def actions_output(**values: str) -> None:
     """Append ``key=value`` lines to $GITHUB_OUTPUT when running in GitHub Actions."""
-    path = os.environ.get("GITHUB_OUTPUT")
-    if path:
-        with open(path, "a", encoding="utf-8") as fh:
-            for key, value in values.items():
-                fh.write(f"{key}={value}\n")
+    _append("GITHUB_OUTPUT", "".join(f"{key}={' '.join(str(value).splitlines())}\n" for key, value in values.items()))

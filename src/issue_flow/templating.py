@@ -17,6 +17,10 @@ Folders starting with ``_`` hold shared partials and are not kinds.
 Rendering uses ``StrictUndefined``: a variable a template names but nobody defines is a
 one-line :class:`IssueFlowError` naming the template and the variable (exit 2), never a
 silently empty string. jinja2 is imported only when templates are used.
+
+Templates come from the repository, so they are not trusted: they render in jinja2's
+immutable sandbox (no attributes starting with ``_``, no ``__globals__``, no way to a
+module, a file, a process or the environment), with no globals but the filters above.
 """
 
 from __future__ import annotations
@@ -191,6 +195,9 @@ class Templates:
         def bad(what: str) -> IssueFlowError:
             return IssueFlowError(f"{where}: {what}")
 
+        for key, kind_ in (("description", str), ("criteria", list), ("phases", list), ("order", list)):
+            if key in data and not isinstance(data[key], kind_):
+                raise bad(f"'{key}' must be a {'string' if kind_ is str else 'list'}, not {type(data[key]).__name__}")
         spec.description = str(data.get("description", ""))
         for k, c in enumerate(data.get("criteria", [])):
             if not isinstance(c, dict) or not isinstance(c.get("label"), str) or not isinstance(c.get("text", ""), str):
@@ -219,8 +226,9 @@ class Templates:
     def env(self):
         if self._env is None:
             import jinja2
+            from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-            self._env = jinja2.Environment(
+            self._env = ImmutableSandboxedEnvironment(
                 loader=jinja2.FileSystemLoader([str(d) for d in self.dirs]),
                 undefined=jinja2.StrictUndefined,
                 keep_trailing_newline=True,
@@ -230,6 +238,7 @@ class Templates:
                 bytecode_cache=_bytecode_cache(),
             )
             self._env.filters.update(FILTERS)
+            self._env.globals.clear()  # no cycler, joiner, namespace, lipsum, range, dict
         return self._env
 
     def render_all(self, names: list[str], context: dict[str, Any]) -> dict[str, str]:
@@ -280,6 +289,8 @@ class Templates:
         """Render template ``name`` (relative, e.g. ``bug/README.md.j2``)."""
         import jinja2
 
+        from jinja2.sandbox import SecurityError
+
         try:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
@@ -287,18 +298,30 @@ class Templates:
             raise IssueFlowError(f"template {where}:{exc.lineno}: {exc.message}") from None
         except jinja2.TemplateNotFound as exc:
             raise IssueFlowError(f"template {exc.name} not found (needed by {self.show_name(name)})") from None
-        except (jinja2.UndefinedError, *_RENDER_ERRORS) as exc:
+        except SecurityError as exc:
+            raise IssueFlowError(f"template {self._failing(exc, name)}: not allowed in a template ({exc})") from None
+        except RecursionError:
+            raise IssueFlowError(
+                f"template {self.show_name(name)}: includes or calls itself without end (recursion too deep)"
+            ) from None
+        except (jinja2.UndefinedError, jinja2.TemplateError, *_RENDER_ERRORS) as exc:
             raise IssueFlowError(f"template {self._failing(exc, name)}: {_describe(exc)}") from None
 
     def render_string(self, source: str, context: dict[str, Any], where: str) -> str:
         """Render a Jinja string from ``kind.toml`` (a criterion's text, a step)."""
         import jinja2
 
+        from jinja2.sandbox import SecurityError
+
         try:
             return self.env.from_string(source).render(context)
         except jinja2.TemplateSyntaxError as exc:
             raise IssueFlowError(f"{where}: {exc.message}") from None
-        except (jinja2.UndefinedError, *_RENDER_ERRORS) as exc:
+        except SecurityError as exc:
+            raise IssueFlowError(f"{where}: not allowed in a template ({exc})") from None
+        except RecursionError:
+            raise IssueFlowError(f"{where}: calls itself without end (recursion too deep)") from None
+        except (jinja2.UndefinedError, jinja2.TemplateError, *_RENDER_ERRORS) as exc:
             raise IssueFlowError(f"{where}: {_describe(exc)}") from None
 
     # ------------------------------------------------------------- helpers
@@ -346,7 +369,12 @@ def _read_toml(path: Path, where: str) -> dict[str, Any]:
     except ModuleNotFoundError:  # Python 3.10
         import tomli as tomllib  # type: ignore[no-redef]
     try:
-        return tomllib.loads(path.read_bytes().decode("utf-8"))
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        return data
+    except OSError as exc:
+        raise IssueFlowError(f"{where}: cannot read ({exc.strerror})") from None
+    except RecursionError:
+        raise IssueFlowError(f"{where}: malformed TOML (nested too deeply)") from None
     except UnicodeDecodeError:
         raise IssueFlowError(f"{where}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:

@@ -45,12 +45,10 @@ T = TypeVar("T")
 
 
 def token_from_env() -> str | None:
-    """The token from ``GITHUB_TOKEN``, else ``GH_TOKEN`` (blank values are ignored)."""
-    for var in ("GITHUB_TOKEN", "GH_TOKEN"):
-        value = os.environ.get(var, "").strip()
-        if value:
-            return value
-    return None
+    """The token (``issue_flow.tokens.token``: GH_TOKEN, GITHUB_TOKEN, ``gh auth token``)."""
+    from issue_flow import tokens
+
+    return tokens.token()
 
 
 # --------------------------------------------------------------------------- data
@@ -244,7 +242,9 @@ class _Failure:
 
 
 def _one_line(text: Any, limit: int = 240) -> str:
-    line = " ".join(str(text).split())
+    from issue_flow.tokens import redact
+
+    line = redact(" ".join(str(text).split()))  # before cutting: no token half shown
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
@@ -293,7 +293,13 @@ class GitHub:
         self._sleep: Callable[[float], None] = time.sleep
 
         secret = token
-        self._redact: Callable[[str], str] = lambda text: text.replace(secret, "***")
+
+        def _redact(text: str) -> str:
+            from issue_flow.tokens import redact
+
+            return redact(text.replace(secret, "***"))
+
+        self._redact: Callable[[str], str] = _redact
 
         from github import Auth, Github
 
