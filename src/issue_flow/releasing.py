@@ -480,7 +480,7 @@ def check_tag_name(tag: str) -> None:
 
 _LEADING_WORDS = re.compile(r"^(?:(?:coordinated|quick|patch|minor|major|the|a)\s+)*(releas|publish)")
 _NOT_THE_RELEASE = re.compile(
-    r"\b(checklists?|notes?|docs?|documentation|templates?|qualification|gates?|updated?|written)\b"
+    r"\b(checklists?|notes?|docs?|documentation|templates?|qualification|gates?|branch(?:es)?|updated?|written)\b"
 )
 
 
@@ -492,7 +492,7 @@ def is_release_label(label: str | None, text: str | None = None) -> bool:
     optionally after "patch", "minor", "major", "coordinated" or "quick"; and it is about
     making the release, not about a document or a check: a label that is exactly
     "Release" or "Publish" always is; otherwise none of its words is checklist, notes,
-    docs, documentation, template, qualification, gate, update(d) or written.
+    docs, documentation, template, qualification, gate, branch, update(d) or written.
 
     ``Release: Patch release (e.g. 0.9.2 / 0.2.2) and publish.`` (#462), ``Patch release``,
     ``**Publish:** GitHub Release v0.11.1 …`` (#571), ``**Publish via CI**`` (#522): yes.
@@ -521,24 +521,26 @@ def _label_of(item: Any) -> tuple[str | None, str]:
 def find_release_item(folder: Any, pool: list | None = None) -> tuple[Any, str | None]:
     """(the release item, None) or (None, why there is none).
 
-    Candidates are the items for which :func:`is_release_label` holds: first a README
-    criterion, then a ``Publish``/``Release`` item of any other document (a release
-    issue's checklist), then a TRACKING step; the first in document order wins.
+    Among the items for which :func:`is_release_label` holds, the first in document order
+    of: a README criterion; an item labelled "Publish…" (a release issue's Publish item,
+    in TRACKING or a release checklist); a TRACKING step; any other.
     """
     from issue_flow.model import items
+    from issue_flow.model.document import norm
 
     pool = items.items(folder) if pool is None else pool
-    found = [it for it in pool if is_release_label(*_label_of(it))]
-    for kinds in (("criterion",), None, ("step",)):
-        for it in found:
-            if kinds is None:
-                label, _ = _label_of(it)
-                if it.kind not in ("criterion", "step") and label is not None:
-                    return it, None
-            elif it.kind in kinds:
-                return it, None
+
+    def tier(it: Any) -> int:
+        if it.kind == "criterion":
+            return 0
+        label, text = _label_of(it)
+        if norm(label or text).startswith("publish"):
+            return 1
+        return 2 if it.kind == "step" else 3
+
+    found = [(tier(it), k, it) for k, it in enumerate(pool) if is_release_label(*_label_of(it))]
     if found:
-        return found[0], None
+        return min(found, key=lambda t: (t[0], t[1]))[2], None
     return None, "no criterion or step about the release or publishing (e.g. 'Patch release', '**Publish:**')"
 
 
@@ -803,9 +805,14 @@ def plan_release(
     recorded: list[str] = []
     rest = ""
     prerelease = any(b.prerelease for b in bumps)
+    current_tags = [b.package.tag_prefix + b.old for b in bumps]
+    taken = git.existing_tags(cfg.root, [b.tag for b in bumps] + current_tags)
     if item is not None and item.done and not prerelease:
         recorded, rest = evidence_versions(_evidence(item))
-        if all(b.old in recorded for b in bumps):
+    if not prerelease and (item is None or item.done):
+        # released before: the item's evidence holds the current versions, or (an item
+        # without a status row, or none at all) their tags are on HEAD
+        if (item is not None and all(b.old in recorded for b in bumps)) or _tags_at_head(cfg, current_tags, taken):
             rel.already, rel.item, rel.evidence = True, item, _evidence(item)
             rel.docs_dir = docs_folder(cfg, settings, bumps, current=True)
             rel.docs_existing = rel.docs_dir.is_dir()
@@ -819,8 +826,7 @@ def plan_release(
 
     for bump in bumps:
         check_tag_name(bump.tag)
-    prev_tags = [b.package.tag_prefix + b.old for b in bumps]
-    taken = git.existing_tags(cfg.root, [b.tag for b in bumps] + prev_tags)
+    prev_tags = current_tags
     for bump in bumps:
         if bump.tag in taken:
             raise IssueFlowError(f"tag {bump.tag} already exists: {bump.display} {bump.new} was released before")
@@ -863,6 +869,20 @@ def plan_release(
                 rel.plan.write(doc.path, doc.original_bytes, doc.to_bytes(), f"tick {item.describe()}")
         rel.item, rel.evidence = item, evidence
     return rel
+
+
+def _tags_at_head(cfg: Config, tags: list[str], taken: set[str]) -> bool:
+    """Do all ``tags`` exist and point at HEAD (the release commit)?"""
+    if not tags or not all(t in taken for t in tags):
+        return False
+    from issue_flow.adapters import git
+
+    try:
+        out = git._git(cfg.root, "rev-parse", "HEAD", *[f"refs/tags/{t}^{{commit}}" for t in tags], check=False)
+    except (IssueFlowError, OSError):
+        return False
+    shas = out.stdout.split()
+    return out.returncode == 0 and len(shas) == len(tags) + 1 and len(set(shas)) == 1
 
 
 def _docs_of(folder: Any) -> list[Any]:

@@ -400,7 +400,8 @@ def _release(
                 if gr:
                     finished.append(f"GitHub Release {gr['tag']} {'created' if gr['created'] else 'exists'}: {gr['url']}")
                 what = "; ".join(finished) or "nothing to do"
-                click.echo(f"#{n} already released: {rel.versions} ({rel.item.describe()} is ticked); {what}")
+                why = f"{rel.item.describe()} is ticked" if rel.item is not None else "its tags are on HEAD"
+                click.echo(f"#{n} already released: {rel.versions} ({why}); {what}")
                 if dry_run and rel.plan.calls:
                     click.echo(rel.plan.render(cfg.root))
             if not dry_run:
