@@ -25,8 +25,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lint": ("issue_flow.commands.lint", "Report drift, dead links and header mismatches."),
     "sync": ("issue_flow.commands.sync", "Three-way sync of checkboxes with the GitHub issue."),
     "gate": ("issue_flow.commands.gate", "Release gate results for a commit."),
-    "release": ("issue_flow.commands.release", "Patch-bump the packages when the gates pass."),
+    "release": ("issue_flow.commands.release", "Bump, document and tick the packages when the gates pass."),
     "close": ("issue_flow.commands.close", "Closure comment, close, pointer on the parent."),
+    "published": ("issue_flow.commands.published", "Is each released package version on the npm registry?"),
     "ci": ("issue_flow.commands.ci", "Record gate results in CI and write them into TRACKING."),
 }
 
