@@ -680,7 +680,7 @@ class ReleaseData:
 
 
 def _release_data(r: Any) -> ReleaseData:
-    return ReleaseData(r.id, r.tag_name, r.title or "", r.body or "", bool(r.draft), bool(r.prerelease), r.html_url)
+    return ReleaseData(r.id, r.tag_name, r.name or "", r.body or "", bool(r.draft), bool(r.prerelease), r.html_url)
 
 
 def find_release(gh: GitHub, tag: str) -> ReleaseData | None:
