@@ -12,7 +12,7 @@ def reference(text: str) -> dict:
 
     md = MarkdownIt("commonmark").enable("table")
     tokens = md.parse(text)
-    tasks, items, table_lines, headings, fences = set(), set(), set(), set(), set()
+    tasks, items, table_lines, headings, fences, setext = set(), set(), set(), set(), set(), set()
     quote_depth = 0
     for idx, tok in enumerate(tokens):
         if tok.type == "blockquote_open":
@@ -33,6 +33,8 @@ def reference(text: str) -> dict:
             table_lines.update(range(tok.map[0], tok.map[1]))
         elif tok.type == "heading_open" and tok.map and tok.markup.startswith("#"):
             headings.add(tok.map[0])
+        elif tok.type == "heading_open" and tok.map:
+            setext.add(tok.map[1] - 1)
         elif tok.type == "fence" and tok.map:
             fences.update(range(tok.map[0], tok.map[1]))
-    return {"tasks": tasks, "items": items, "tables": table_lines, "headings": headings, "fences": fences}
+    return {"tasks": tasks, "items": items, "tables": table_lines, "headings": headings, "fences": fences, "setext": setext}

@@ -110,6 +110,8 @@ def test_note_becomes_evidence_and_survives_undo(repo):
     text = readme(repo).read_text()
     assert "| Tests | ✅ lint passed; test:mock 96 suites \\| 922 tests |" in text
     assert "- [x] **Tests** –" in text
+    # another tick comes between: --undo is then an untick that keeps the evidence
+    assert check(repo, "12", "Analysis").code == 0
     assert check(repo, "12", "Tests", "--undo").code == 0
     text = readme(repo).read_text()
     assert "| Tests | ⬜ lint passed; test:mock 96 suites \\| 922 tests |" in text
@@ -117,11 +119,20 @@ def test_note_becomes_evidence_and_survives_undo(repo):
     lint_clean(repo)
 
 
+def test_undo_right_after_a_note_restores_the_exact_bytes(repo):
+    before = snapshot(repo)
+    assert check(repo, "12", "Tests", "--note", "0.9.2 / 0.2.2").code == 0
+    res = check(repo, "12", "Tests", "--undo")
+    assert res.code == 0 and "restored" in res.out, res
+    assert snapshot(repo) == before
+
+
 def test_json_output(repo):
     res = check(repo, "12", "1.1", "--json")
     assert res.code == 0, res
     data = json.loads(res.out)
-    assert data["item"] == {"kind": "step", "index": "1.1", "name": data["item"]["name"]}
+    assert data["item"] == {"kind": "step", "index": "1.1", "name": data["item"]["name"], "address": data["item"]["address"]}
+    assert data["item"]["address"].startswith("TRACKING.md#")
     assert data["files"] == ["docs/issues/ISSUE-12/TRACKING.md"] and data["done"] is True
 
 

@@ -125,14 +125,14 @@ def test_any_sequence_of_checks_keeps_the_folder_consistent(scaffolds, kind, seq
         before = snapshot(s.root)
         refused = not force and item.kind == "criterion" and _refused(rules, None, state, key, done)
         try:
-            plan, it, _changed = plan_check(s.cfg, 2, _name(item, how), done=done, note=note, force=force)
+            plan, it, _changed, _entry = plan_check(s.cfg, 2, _name(item, how), done=done, note=note, force=force)
         except CheckFailed:
             assert refused, (key, done, state)
             assert snapshot(s.root) == before
             continue
         assert not refused, (key, done, state)
         assert it.index == item.index
-        plan.apply()
+        plan.apply(s.cfg.root)
         state[key] = done
 
         folder = s.folder()

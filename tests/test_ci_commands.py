@@ -284,7 +284,7 @@ def test_update_rows_by_the_gates_they_name(synthetic):
             "| Run the release gates: lint, test:mock and openai-proxy-integration | ⬜ |",
             "| Run the release gates: lint, test:mock and openai-proxy-integration | ✅ lint passed; test:mock 96 suites, 922 tests; proxy-integration 40 tests |",
         ),
-        (8, "| Run `npm run lint` | ⬜ not yet |", "| Run `npm run lint` | ✅ lint passed — not yet |"),
+        (8, "| Run `npm run lint` | ⬜ not yet |", "| Run `npm run lint` | ✅ lint passed |"),  # "not yet": a status word,
         (9, "| Run test:mock | ✅ earlier text |", "| Run test:mock | ✅ test:mock 96 suites, 922 tests — earlier text |"),
         (
             10,
@@ -306,7 +306,7 @@ def test_update_writes_failures_with_the_failing_test_names(synthetic):
         "/repo/src/f3.ts; test:mock 2 of 922 tests failed: suite 0 renders twice, suite 0 reconnects; "
         "proxy-integration 40 tests |"
     )
-    assert lines[7] == "| Run `npm run lint` | ❌ lint failed: 2 errors in /repo/src/f3.ts — not yet |"
+    assert lines[7] == "| Run `npm run lint` | ❌ lint failed: 2 errors in /repo/src/f3.ts |"  # "not yet" was a status word
     assert lines[8] == (
         "| Run test:mock | ❌ test:mock 2 of 922 tests failed: suite 0 renders twice, suite 0 reconnects — earlier text |"
     )

@@ -75,7 +75,7 @@ def prepared(tmp_path_factory) -> Path:
     for n in (459, 462):
         copy_tree(CORPUS / f"docs/issues/ISSUE-{n}", root / f"docs/issues/ISSUE-{n}")
     env = {"GITHUB_REPOSITORY": None, "GITHUB_API_URL": None, "GITHUB_ACTIONS": None}
-    for args in (("Patch release", "--note", "0.9.2 / 0.2.2"), ("Follow up",)):
+    for args in (("Patch release", "--note", "0.9.2 / 0.2.2"), ("Follow up voice-commerce",)):
         res = run_cli("check", "462", *args, cwd=root, env=env)
         assert res.code == 0, res
     return root
@@ -227,7 +227,7 @@ def test_no_token_is_a_one_line_error_and_changes_nothing(repo, server):
 
 
 def test_refuses_while_another_criterion_is_open(repo, server):
-    run_cli("check", "462", "Follow up", "--undo", cwd=repo, env=env_for(server))
+    run_cli("check", "462", "Follow up voice-commerce", "--undo", cwd=repo, env=env_for(server))
     before = snapshot(repo)
     res = close(repo, server, "462")
     assert_one_line_error(res, 1)
@@ -236,7 +236,7 @@ def test_refuses_while_another_criterion_is_open(repo, server):
 
 
 def test_force_closes_with_open_criteria(repo, server):
-    run_cli("check", "462", "Follow up", "--undo", cwd=repo, env=env_for(server))
+    run_cli("check", "462", "Follow up voice-commerce", "--undo", cwd=repo, env=env_for(server))
     res = close(repo, server, "462", "--force")
     assert res.code == 0, res
     assert server.issue(462)["state"] == "closed"

@@ -277,11 +277,11 @@ def test_missing_parent_folder_is_allowed_with_a_warning(repo462):
     assert run_cli("lint", "9002", cwd=repo462, env=ENV).code == 0
 
 
-def test_a_folder_naming_several_issues_is_not_this_issue_but_is_mentioned(repo462):
+def test_a_folder_naming_several_issues_already_tracks_each_of_them(repo462):
     res = new(repo462, "512", "--title", "one of several")
-    assert res.code == 0, res
-    assert "warning" in res.err and "ISSUE-512-515" in res.err
-    assert (repo462 / "docs/issues/ISSUE-512/README.md").is_file()
+    assert res.code == 2, res
+    assert "ISSUE-512-515" in res.err
+    assert not (repo462 / "docs/issues/ISSUE-512").exists()
 
 
 # --------------------------------------------------------------------------- titles

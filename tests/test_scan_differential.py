@@ -24,6 +24,7 @@ def mine(text: str) -> dict:
         "tables": {i for i, k in enumerate(s.kinds) if k == TABLE},
         "headings": {h.line for h in s.headings if lines[h.line].lstrip().startswith("#")},
         "fences": {i for i, k in enumerate(s.kinds) if k == FENCE},
+        "setext": {h.line for h in s.headings if h.setext},
     }
 
 
@@ -47,6 +48,10 @@ LINE = st.sampled_from(
         "Some paragraph text.",
         "# Heading",
         "## Acceptance criteria",
+        "Setext title",
+        "===",
+        "---",
+        "-",
         "- [ ] open task",
         "- [x] **Label** – done task",
         "  - [ ] nested task",

@@ -41,11 +41,22 @@ def test_a_summary_is_cached_in_git_and_reused(tmp_path):
     assert _status(root)["criteria"] == {"done": 0, "total": 2}
     cache = root / ".git" / "issue-flow" / "status-cache.json"
     data = json.loads(cache.read_text())
-    assert list(data["entries"]) == ["docs/issues/ISSUE-5"]
+    assert list(data["entries"]) == ["5:docs/issues/ISSUE-5"]
     # a hit is served from the cache: prove it by planting a different summary there
-    data["entries"]["docs/issues/ISSUE-5"]["summary"]["title"] = "from the cache"
+    data["entries"]["5:docs/issues/ISSUE-5"]["summary"]["title"] = "from the cache"
     cache.write_text(json.dumps(data))
     assert _status(root)["title"] == "from the cache"
+
+
+def test_a_malformed_cache_entry_is_recomputed(tmp_path):
+    root = _repo(tmp_path)
+    _status(root)
+    cache = root / ".git" / "issue-flow" / "status-cache.json"
+    data = json.loads(cache.read_text())
+    data["entries"]["5:docs/issues/ISSUE-5"]["summary"]["tasks"] = "many"
+    cache.write_text(json.dumps(data))
+    issue = _status(root)
+    assert issue["tasks"]["total"] >= 2 and issue["criteria"] == {"done": 0, "total": 2}
 
 
 def test_a_changed_file_is_read_again(tmp_path):

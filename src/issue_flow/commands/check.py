@@ -1,18 +1,80 @@
-"""``issue-flow check N ITEM``: tick one criterion or step everywhere it is written.
+"""``issue-flow check N ITEM``: tick one item of an issue everywhere it is written.
 
-A criterion's checklist line in the README and its status-table row change together in
-one atomic write; a TRACKING step's row changes alone. ``--note`` becomes the row's
-evidence text. Ordering constraints declared by the templates are enforced unless
-``--force``.
+A criterion's checklist line and its status-table row change together in one atomic
+write; any other task or row changes alone. ``--note`` becomes the row's evidence text
+(replacing what it said). Ordering constraints declared by the templates are enforced
+unless ``--force``.
+
+``--undo`` right after a ``check`` of the same item restores the exact bytes the tick
+replaced (the last tick is remembered in ``.git/issue-flow/last-check.json``, outside the
+work tree), so tick-then-undo is a no-op even when the tick repaired drift or rewrote a
+status word. Otherwise ``--undo`` unticks the item.
 """
 
 from __future__ import annotations
 
+import json
+
 import click
+
+JOURNAL = "last-check.json"
+
+
+def _journal_path(cfg):
+    from issue_flow.model.summaries import cache_path
+
+    return cache_path(cfg.root, JOURNAL)
+
+
+def _read_journal(cfg) -> dict | None:
+    path = _journal_path(cfg)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("lines"), list) else None
+
+
+def _write_journal(cfg, data: dict | None) -> None:
+    from issue_flow import fsutil
+
+    path = _journal_path(cfg)
+    if path is None:
+        return
+    try:
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            fsutil.atomic_write(path, json.dumps(data).encode())
+    except Exception:  # noqa: BLE001 - a journal that cannot be written only costs --undo its exactness
+        pass
+
+
+def _restore(folder, item, journal: dict) -> bool:
+    """Put back the lines the last tick of ``item`` replaced, if they are still as it left them."""
+    if journal.get("issue") != folder.number or journal.get("address") != item.address:
+        return False
+    docs = {}
+    for entry in journal["lines"]:
+        if not isinstance(entry, dict):
+            return False
+        path = folder.cfg.root / str(entry.get("path"))
+        doc = next((d for d in (folder.load(p) for p in folder.files) if d.path == path), None)
+        line, before, after = entry.get("line"), entry.get("before"), entry.get("after")
+        if doc is None or not isinstance(line, int) or not isinstance(before, str) or not 0 <= line < len(doc.lines):
+            return False
+        if doc.lines[line] != after:
+            return False
+        docs[(path, line)] = (doc, before)
+    for (_path, line), (doc, before) in docs.items():
+        doc.lines[line] = before
+    return True
 
 
 def plan_check(cfg, number: int, query: str, *, done: bool, note: str | None, force: bool):
-    """Build the plan for one tick. Returns (plan, item, changed-parts)."""
+    """Build the plan for one tick. Returns (plan, item, changed-parts, journal entry)."""
     from issue_flow.model import items as itemmod
     from issue_flow.model.issues import load_issue
     from issue_flow.plan import Plan
@@ -22,21 +84,37 @@ def plan_check(cfg, number: int, query: str, *, done: bool, note: str | None, fo
     item = itemmod.resolve(folder, query, pool)
     if not force:
         itemmod.check_order(folder, item, done, pool)
-    changed = itemmod.tick(item, done, note)
+    old_evidence = None
+    if note is not None and item.row is not None and item.table is not None and item.done:
+        old_evidence = item.table.status(item.row).evidence
+    journal = _read_journal(cfg) if not done and note is None else None
+    if journal is not None and _restore(folder, item, journal):
+        changed = ["restored"]
+    else:
+        changed = itemmod.tick(item, done, note)
     plan = Plan()
-    for doc in (folder.readme, folder.tracking):
-        if doc is not None and doc.changed:
+    entry = {"issue": number, "address": item.address, "lines": []}
+    for doc in folder.documents:
+        if doc.changed:
             plan.write(doc.path, doc.original_bytes, doc.to_bytes(), f"{'tick' if done else 'untick'} {item.describe()}")
-    if item.kind == "criterion" and item.row is None:
+            old = doc.original_bytes.decode("utf-8")
+            from issue_flow.model.document import split_lines
+
+            for k, (a, b) in enumerate(zip(split_lines(old), doc.lines)):
+                if a != b:
+                    entry["lines"].append({"path": doc.path.relative_to(cfg.root).as_posix(), "line": k, "before": a, "after": b})
+    if item.kind == "criterion" and item.row is None and folder.status_table is not None:
         plan.note(f"note: {item.describe()} has no paired status row; only the checklist changes")
-    return plan, item, changed
+    if old_evidence:
+        plan.note(f"note: --note replaces the evidence of {item.describe()} (it said: {old_evidence[:80]})")
+    return plan, item, changed, (entry if done and entry["lines"] else None)
 
 
 @click.command()
 @click.argument("number")
 @click.argument("item")
-@click.option("--undo", is_flag=True, help="Untick instead of tick.")
-@click.option("--note", metavar="TEXT", default=None, help="Evidence text for the status row.")
+@click.option("--undo", is_flag=True, help="Untick instead of tick (right after a check: restore the exact bytes).")
+@click.option("--note", metavar="TEXT", default=None, help="Evidence text for the status row (replaces what it said).")
 @click.option("--force", is_flag=True, help="Tick even if it breaks an ordering constraint.")
 @click.option("--dry-run", is_flag=True, help="Print the diff; change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -44,9 +122,18 @@ def plan_check(cfg, number: int, query: str, *, done: bool, note: str | None, fo
 def command(app, number: str, item: str, undo: bool, note: str | None, force: bool, dry_run: bool, as_json: bool) -> None:
     """Tick ITEM of issue NUMBER: its checklist line and its status row together.
 
-    ITEM is a criterion's bold label or status-row label, a step's first cell, a unique
-    prefix of the item's text, or its number: 3 is the third acceptance criterion,
-    2.1 the first step of the second TRACKING phase.
+    ITEM is any task or status row of any of the issue's documents, named by its label
+    (a bold label, a row's label cell), a unique prefix of its text (3 characters or a
+    whole word), its address (DOC#SECTION:K or DOC:K, as 'status N' lists them), or its
+    number: 3 is the third acceptance criterion, 2.1 the first step of the second
+    TRACKING phase. A name that fits several items is refused with the list.
+
+    \b
+    Examples:
+      issue-flow check 462 "Patch release" --note "0.9.2 / 0.2.2"
+      issue-flow check 571 RED
+      issue-flow check 571 TRACKING.md#review--close-out:3
+      issue-flow check 462 3 --undo
     """
     from issue_flow import fsutil
     from issue_flow.model.issues import parse_number
@@ -55,26 +142,32 @@ def command(app, number: str, item: str, undo: bool, note: str | None, force: bo
     n = parse_number(number)
     cfg = app.config
     with fsutil.repo_lock(cfg.root):
-        plan, it, changed = plan_check(cfg, n, item, done=not undo, note=note, force=force)
+        plan, it, changed, entry = plan_check(cfg, n, item, done=not undo, note=note, force=force)
         if as_json:
             if not dry_run:
-                plan.apply()
+                plan.apply(cfg.root)
             emit_json(
                 {
                     "issue": n,
-                    "item": {"kind": it.kind, "index": it.index, "name": it.name},
+                    "item": {"kind": it.kind, "index": it.index, "name": it.name, "address": it.address},
                     "done": not undo,
                     "changed": changed,
                     "files": [str(w.path.relative_to(cfg.root)) for w in plan.writes],
+                    "notes": list(plan.notes),
                     "dry_run": dry_run,
                 }
             )
-            return
-        run_plan(plan, dry_run=dry_run, root=cfg.root, quiet=True)
+        else:
+            run_plan(plan, dry_run=dry_run, root=cfg.root, quiet=True)
+        if not dry_run and plan.writes:
+            _write_journal(cfg, entry)
+    if as_json:
+        return
     verb = "ticked" if not undo else "unticked"
+    at = f" at {it.address}" if it.kind in ("criterion", "step") else ""
     if not changed:
         click.echo(f"{it.describe()} already {'done' if not undo else 'open'}; nothing to change")
     elif dry_run:
-        click.echo(f"would have {verb} {it.describe()} ({', '.join(changed)})")
+        click.echo(f"would have {verb} {it.describe()} ({', '.join(changed)}){at}")
     else:
-        click.echo(f"{verb} {it.describe()} ({', '.join(changed)})")
+        click.echo(f"{verb} {it.describe()} ({', '.join(changed)}){at}")

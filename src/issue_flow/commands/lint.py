@@ -93,33 +93,33 @@ def folder_problems(cfg, folder, disc) -> list[dict]:
 
     out = []
     readme = folder.readme
-    rpath = folder.path / "README.md"
-    for d in folder.drift():
-        kind = "unpaired" if "do not pair" in d else "drift"
-        line = folder.status_table.header_line + 1 if folder.status_table else None
-        out.append(_problem(cfg, rpath, line, kind, d))
+    rpath = folder.primary_path
+    for f in folder.findings():
+        out.append(_problem(cfg, f.path, f.line, f.kind, f.message))
     # Title and GitHub header lines must name this folder's issue.
     title = readme.title
-    if title is not None and folder.kind == "issue":
+    shared = disc.folders[folder.number].shared if folder.number in disc.folders else False
+    if title is not None and folder.kind == "issue" and not shared and folder.has_readme:
         m = re.search(r"#(\d+)", title.text)
         if m and int(m.group(1)) != folder.number:
             out.append(_problem(cfg, rpath, title.line + 1, "header", f"title names #{m.group(1)}, folder is #{folder.number}"))
-    for name, doc in (("README.md", readme), ("TRACKING.md", folder.tracking)):
-        if doc is None:
+    for doc in (readme, folder.tracking):
+        if doc is None or shared:
             continue
+        name = doc.path.name
         h = folder.header(GITHUB_KEYS, doc)
         if h is None:
             continue
         if h.number is not None and h.number != folder.number:
             out.append(
-                _problem(cfg, folder.path / name, h.line + 1, "header", f"GitHub line names #{h.number}, folder is #{folder.number}")
+                _problem(cfg, doc.path, h.line + 1, "header", f"GitHub line names #{h.number}, folder is #{folder.number}")
             )
         url = h.url
         if url and cfg.repository:
             m = re.search(r"github\.com/([\w.-]+/[\w.-]+)/issues/", url)
             if m and m.group(1).lower() != cfg.repository.lower():
                 out.append(
-                    _problem(cfg, folder.path / name, h.line + 1, "header", f"GitHub line links {m.group(1)}, repository is {cfg.repository}")
+                    _problem(cfg, doc.path, h.line + 1, "header", f"GitHub line links {m.group(1)}, repository is {cfg.repository}")
                 )
     # The parent should link back to this child.
     parent = folder.parent
@@ -131,7 +131,7 @@ def folder_problems(cfg, folder, disc) -> list[dict]:
             ptext = ""
         if not re.search(rf"(#|ISSUE-){folder.number}(?!\d)", ptext):
             out.append(
-                _problem(cfg, pf.path / "README.md", None, "backlink", f"parent #{parent} does not link back to #{folder.number}")
+                _problem(cfg, pf.primary_path, None, "backlink", f"parent #{parent} does not link back to #{folder.number}")
             )
     return out
 
@@ -149,16 +149,15 @@ def collect(cfg, number: int | None) -> dict:
     problems: list[dict] = []
     if number is not None:
         folders = [load_issue(cfg, number, disc)]
-        files = sorted(folders[0].path.rglob("*.md"))
+        files = list(folders[0].files)
     else:
         folders = [IssueFolder(cfg, ref) for ref in disc.folders.values()]
         files = sorted(cfg.docs_dir.rglob("*.md"))
-    by_dir: dict[Path, list[Path]] = {}
-    for path in files:
-        by_dir.setdefault(path.parent, []).append(path)
+    pending = set(files)
 
     def check_links(path: Path, doc=None) -> None:
         nonlocal problems
+        pending.discard(path)
         try:
             doc = doc or Document.load(path)
         except IssueFlowError as exc:
@@ -175,14 +174,12 @@ def collect(cfg, number: int | None) -> dict:
             if number is not None:
                 raise
             problems.append(_problem(cfg, f.path, None, "unreadable", exc.message))
-        loaded = {f.path / "README.md": f.__dict__.get("readme"), f.path / "TRACKING.md": f.__dict__.get("tracking")}
-        for path in by_dir.pop(f.path, []):
-            check_links(path, loaded.get(path))
-        f.forget()  # drop the parsed documents before the next folder
-        loaded.clear()
-    for paths in by_dir.values():
-        for path in paths:
-            check_links(path)
+        for path in f.files:
+            if path in pending:
+                check_links(path, f._docs.get(path))  # the documents the issue checks read
+        f.forget()  # drop the parsed documents before the next issue
+    for path in sorted(pending):
+        check_links(path)
     return {"problems": problems, "files": len(files), "folders": len(folders)}
 
 

@@ -6,7 +6,8 @@ one line's text between known offsets. Nothing is ever re-rendered from a parse.
 
 What is exposed: the title line, header key lines (``**GitHub:** …`` and ``**GitHub**: …``),
 headings, task items (state, nesting, bold label) and GitHub tables with a ``Status``
-column (marker + evidence text per row).
+column (marker + evidence text per row; what a cell says is read by :mod:`.status`).
+Line endings are LF, CRLF or a lone CR, each line keeping its own.
 """
 
 from __future__ import annotations
@@ -18,91 +19,13 @@ from pathlib import Path
 from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
 from issue_flow.model.scan import Scan, scan, split_cells
+from issue_flow.model.status import StatusCell, Style, parse_status, status_body, table_style
 from issue_flow.records import record
 
-_LINE = re.compile(r"[^\n]*\n|[^\n]+$")
 _BOLD_LABEL = re.compile(r"\*\*(.+?)\*\*")
 _HEADER = re.compile(r"\s*\*\*([A-Za-z][\w /-]*?)(?::\*\*|\*\*:)[ \t]*(.*)$")
 
-# Status markers, longest first so '**Done**' wins over 'Done'. Value: True done,
-# False open, None neither (N/A).
-MARKERS: dict[str, bool | None] = {
-    "✅": True,
-    "✔️": True,
-    "✔": True,
-    "☑️": True,
-    "[x]": True,
-    "[X]": True,
-    "**Done**": True,
-    "_Done_": True,
-    "Done": True,
-    "DONE": True,
-    "Pass": True,
-    "PASS": True,
-    "Passed": True,
-    "⬜": False,
-    "⬜️": False,
-    "[ ]": False,
-    "❌": False,
-    "⚠️": False,
-    "⚠": False,
-    "🔄": False,
-    "⏳": False,
-    "🟡": False,
-    "**Pending**": False,
-    "_Pending_": False,
-    "Pending": False,
-    "TODO": False,
-    "Todo": False,
-    "Fail": False,
-    "FAIL": False,
-    "Failed": False,
-    "N/A": None,
-    "n/a": None,
-}
-_BY_LENGTH = sorted(MARKERS, key=len, reverse=True)
-_BOUNDARY = " \t.,;:)]|—–-"
-
-
-_BY_FIRST: dict[str, list[str]] = {}
-for _m in _BY_LENGTH:
-    _BY_FIRST.setdefault(_m[0], []).append(_m)
-
-
-def match_marker(body: str) -> str | None:
-    """The status marker ``body`` starts with, if any.
-
-    Word markers need a boundary after them ("Done." yes, "Doneness" no); symbols do not.
-    """
-    for m in _BY_FIRST.get(body[:1], ()):
-        if body.startswith(m):
-            if m[-1].isalnum() and len(body) > len(m) and body[len(m)] not in _BOUNDARY:
-                continue
-            return m
-    return None
-
-
-# The marker written when a row changes state, by the family of the marker it had.
-_COUNTERPART = {
-    "[x]": ("[x]", "[ ]"),
-    "[X]": ("[X]", "[ ]"),
-    "[ ]": ("[x]", "[ ]"),
-    "**Done**": ("**Done**", "**Pending**"),
-    "**Pending**": ("**Done**", "**Pending**"),
-    "_Done_": ("_Done_", "_Pending_"),
-    "_Pending_": ("_Done_", "_Pending_"),
-    "Done": ("Done", "Pending"),
-    "DONE": ("DONE", "TODO"),
-    "TODO": ("DONE", "TODO"),
-    "Todo": ("Done", "Todo"),
-    "Pending": ("Done", "Pending"),
-    "Pass": ("Pass", "Pending"),
-    "PASS": ("PASS", "Pending"),
-    "Passed": ("Passed", "Pending"),
-    "Fail": ("Pass", "Fail"),
-    "FAIL": ("PASS", "FAIL"),
-    "Failed": ("Passed", "Failed"),
-}
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def split_lines(text: str) -> list[str]:
@@ -111,7 +34,7 @@ def split_lines(text: str) -> list[str]:
 
 
 _LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_EMPHASIS = re.compile(r"[*_`~]")
+_EMPHASIS = re.compile(r"[*`~]|(?<!\w)_|_(?!\w)")  # an underscore inside a word is kept
 
 
 def strip_markup(text: str) -> str:
@@ -154,23 +77,29 @@ class Row:
 
 
 @record
-class StatusCell:
-    marker: str | None
-    done: bool | None
-    evidence: str
-
-
-@record
 class Table:
     header_line: int
     headers: list[str]
     rows: list[Row]
     status_col: int | None  # index of the Status column
+    label_col: int = 0  # the column that names a row (see label_column)
+
+    def label(self, row: Row) -> str:
+        """The row's label: its label cell as plain words."""
+        if not row.cells:
+            return ""
+        k = self.label_col if self.label_col < len(row.cells) else 0
+        return strip_markup(row.cells[k].strip())
 
     def status(self, row: Row) -> StatusCell:
         if self.status_col is None or not row.ok:
             return StatusCell(None, None, "")
         return parse_status(row.cells[self.status_col])
+
+    @property
+    def style(self) -> Style:
+        """The marker style most of its rows use (computed from the current cells)."""
+        return table_style(self.status(r) for r in self.rows if r.ok)
 
 
 @record
@@ -195,14 +124,6 @@ class HeaderLine:
     def url(self) -> str | None:
         m = re.search(r"\]\((\S+?)\)", self.value)
         return m.group(1) if m else None
-
-
-def parse_status(cell: str) -> StatusCell:
-    body = cell.strip()
-    m = match_marker(body)
-    if m is None:
-        return StatusCell(None, None, body)
-    return StatusCell(m, MARKERS[m], body[len(m) :].strip())
 
 
 class Document:
@@ -278,13 +199,13 @@ class Document:
             head = self.line_text(t.header)
             hspans = split_cells(head)
             headers = [strip_markup(head[a:b]) for a, b in hspans]
-            status_col = next((k for k, h in enumerate(headers) if h.strip().casefold() == "status"), None)
+            status_col = next((k for k, h in enumerate(headers) if _STATUS_HEADER.match(h.strip())), None)
             rows = []
             for ln in t.body:
                 text = self.line_text(ln)
                 spans = split_cells(text)
                 rows.append(Row(ln, [text[a:b] for a, b in spans], spans, len(spans) == len(hspans)))
-            out.append(Table(t.header, headers, rows, status_col))
+            out.append(Table(t.header, headers, rows, status_col, label_column(headers, rows, status_col)))
         return out
 
     @property
@@ -350,7 +271,8 @@ class Document:
         text = self.line_text(row.line)
         a, b = row.spans[table.status_col]
         cell = text[a:b]
-        new_cell = status_cell_text(cell, done, note)
+        last = b == len(text) and not text.rstrip().endswith("|")  # no closing pipe
+        new_cell = status_cell_text(cell, done, note, table.style, last=last)
         if new_cell == cell:
             return
         new_text = text[:a] + new_cell + text[b:]
@@ -363,6 +285,28 @@ class Document:
         ]
 
 
+_STATUS_HEADER = re.compile(r"status\b", re.IGNORECASE)
+_LABEL_HEADERS = frozenset(
+    "item step task criterion criteria check gate deliverable requirement name what work "
+    "milestone test area workstream goal action activity change feature scenario".split()
+)
+_NUMBERISH = re.compile(r"[#*_`\s]*(?:\d+(?:\.\d+)*[.)]?|[A-Za-z]?\d+(?:\.\d+)*)[*_`\s]*$")
+
+
+def label_column(headers: list[str], rows: list[Row], status_col: int | None) -> int:
+    """Which column names a table's rows: the first headed like a label (Item, Step,
+    Criterion, …), else the first whose cells are not numbers (``**1**``, ``1.2``), else 0."""
+    candidates = [k for k in range(len(headers)) if k != status_col]
+    for k in candidates:
+        if headers[k].strip().casefold().rstrip("s") in _LABEL_HEADERS or headers[k].strip().casefold() in _LABEL_HEADERS:
+            return k
+    for k in candidates:
+        cells = [r.cells[k] for r in rows if r.ok and k < len(r.cells)]
+        if cells and not all(_NUMBERISH.match(c) or not c.strip() for c in cells):
+            return k
+    return candidates[0] if candidates else 0
+
+
 def escape_cell(text: str) -> str:
     """Make free text safe inside a table cell (one line, pipes escaped)."""
     text = " ".join(text.split())
@@ -371,22 +315,18 @@ def escape_cell(text: str) -> str:
     return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
 
 
-def status_cell_text(cell: str, done: bool, note: str | None = None) -> str:
-    """The new text of a Status cell: marker switched, evidence kept, padding kept."""
-    body = cell.strip()
-    old_marker = match_marker(body)
-    if old_marker is not None:
-        rest = body[len(old_marker) :]
-        pair = _COUNTERPART.get(old_marker, ("✅", "⬜"))
-        if MARKERS[old_marker] == done and note is None:
-            return cell
-        marker = pair[0] if done else pair[1]
-    else:
-        rest = (" " + body) if body else ""
-        marker = "✅" if done else "⬜"
-    if note is not None:
-        rest = (" " + escape_cell(note)) if note.strip() else ""
-    return replace_cell_body(cell, marker + rest)
+def status_cell_text(cell: str, done: bool, note: str | None = None, style: Style | None = None, *, last: bool = False) -> str:
+    """The new text of a Status cell: marker switched in the cell's (or table's) style,
+    evidence kept unless ``note`` replaces it, padding kept (see :mod:`.status`)."""
+    body = status_body(cell, done, None if note is None else escape_cell(note).strip(), style or Style())
+    if body is None:
+        return cell
+    if last:  # the row has no closing pipe: nothing to align, the line's end stays as it was
+        stripped = cell.strip()
+        lead = cell[: len(cell) - len(cell.lstrip())] if stripped else cell[:1]
+        trail = cell[len(cell.rstrip()) :] if stripped else cell[1:]
+        return (lead or " ") + body + trail
+    return replace_cell_body(cell, body)
 
 
 def replace_cell_body(cell: str, new_body: str) -> str:

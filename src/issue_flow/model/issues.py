@@ -1,41 +1,74 @@
-"""The document model of an issue folder: criteria, status table, phases, parent.
+"""Issues as sets of documents: discovery, and the model of one issue.
 
-An issue folder is ``<docs>/ISSUE-N/`` (or ``ISSUE-N-SLUG/``, or nested one level under an
-epic folder such as ``epic-546/ISSUE-554/``) holding ``README.md`` and usually
-``TRACKING.md`` and ``ANALYSIS.md``. Real trees also hold folders named for several
-issues (``ISSUE-512-515``, ``ISSUES-490-379-346-333``) and loose ``ISSUE-N-SLUG.md``
-files: discovery lists what it can and says what it skipped and why.
+An issue is every Markdown document that belongs to it (see docs/decisions.md):
 
-Criteria are the top-level task items under the README's "Acceptance criteria" heading.
-They are paired with the rows of the README's status table by bold label when both
-sides have labels, else by position when the counts agree, else not at all (reported).
+- a folder ``ISSUE-N`` / ``ISSUE-N-SLUG`` (its ``README.md``, ``TRACKING.md``, ``ANALYSIS.md``
+  and every other ``.md`` file in it and in its plain subfolders);
+- a loose file ``ISSUE-N.md`` / ``ISSUE-N-SLUG.md``;
+- a folder or file naming several issues (``ISSUE-512-515``, ``ISSUES-490-379-346-333``):
+  its documents belong to each issue it names;
+- an epic folder ``epic-N`` (its own documents are issue N) and the issue folders nested in
+  it (``epic-546/ISSUE-554``), nested folders under any plain folder too.
+
+Everything found for one number is one issue. Its **primary document** is the folder's
+``README.md``, else its only document, else the first loose file, else its first file; the
+title, the header lines (GitHub, Parent) and the **criteria** are read from it.
+
+Criteria are the task items under the primary document's criteria headings (any heading
+starting with one of ``criteria_headings``: "Acceptance", "Definition of done" by default,
+numbering and emphasis ignored); a README or loose file with no such heading has its
+top-level task items as its checklist. They are paired (:mod:`.pairing`) with the status
+table of the primary document that mirrors them: a table whose label column is headed
+"Criterion"/"Criteria"/"Acceptance", or whose pairs cover more than half of the criteria *and* more than half of
+its rows. Only such a table can have unpaired rows or criteria to report; a table that
+does not mirror the criteria (a plan, a test matrix) is left unpaired, its rows items of
+their own.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from issue_flow.config import Config
 from issue_flow.errors import IssueFlowError
 from issue_flow.model.document import Document, Row, Table, Task, norm, strip_markup
 from issue_flow.records import factory, record
 
-_FOLDER = re.compile(r"ISSUE-(\d+)(?:-([A-Za-z][\w.-]*))?$", re.IGNORECASE)
-_MULTI = re.compile(r"ISSUES?-(\d+(?:-\d+)+)(?:-.*)?$", re.IGNORECASE)
-_EPIC = re.compile(r"epic-(\d+)$", re.IGNORECASE)
-_LOOSE = re.compile(r"ISSUES?-\d+.*\.md$", re.IGNORECASE)
+_ISSUE_NAME = re.compile(r"(ISSUES?)-(\d{1,9}(?:-\d{1,9})*)(?:-(.+))?$", re.IGNORECASE)
+_EPIC = re.compile(r"epic-(\d{1,9})(?:-.+)?$", re.IGNORECASE)
+_MAX_DEPTH = 4  # plain folders walked into below the docs folder
 
 PARENT_KEYS = ("Parent", "Epic (parent)", "Epic", "Parent issue")
-GITHUB_KEYS = ("GitHub", "GitHub Issue", "GitHub issue")
+GITHUB_KEYS = ("GitHub", "GitHub Issue", "GitHub issue", "Issue")
+DEFAULT_CRITERIA_HEADINGS = ("Acceptance", "Definition of done")
+_MIRROR_HEADERS = frozenset({"criterion", "criteria", "acceptance", "acceptance criterion", "acceptance criteria"})
+
+
+def issue_numbers(name: str) -> list[int] | None:
+    """The issue numbers a folder or file name gives (``ISSUE-512-515`` → [512, 515])."""
+    stem = name[:-3] if name.lower().endswith(".md") else name
+    m = _ISSUE_NAME.match(stem)
+    if not m:
+        return None
+    numbers = [int(x) for x in m.group(2).split("-")]
+    if any(n == 0 for n in numbers):
+        return None
+    return list(dict.fromkeys(numbers))
 
 
 @record
 class FolderRef:
+    """Where issue ``number`` is written: its main location and all of its documents."""
+
     number: int
-    path: Path
+    path: Path  # the issue folder (or the loose file when it has no folder)
     kind: str = "issue"  # issue | epic
+    files: list[Path] = factory(list)
+    shared: bool = False  # the main location names several issues
 
 
 @record
@@ -50,52 +83,113 @@ class Discovery:
     skipped: list[Skipped] = factory(list)
 
 
+def _md_files(folder: str, nested_issue_dirs: list[str]) -> list[Path]:
+    """Markdown files in ``folder`` and its plain subfolders (not nested issue folders)."""
+    out: list[Path] = []
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return out
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        if e.is_file() and e.name.lower().endswith(".md"):
+            out.append(Path(e.path))
+        elif e.is_dir(follow_symlinks=False):
+            if issue_numbers(e.name) is not None or _EPIC.match(e.name):
+                nested_issue_dirs.append(e.path)
+            else:
+                out.extend(_md_files(e.path, nested_issue_dirs))
+    return out
+
+
 def discover(cfg: Config) -> Discovery:
-    """Find issue folders under the docs folder without reading their files."""
+    """Find every issue under the docs folder (names and listings only; no file is read)."""
     docs = cfg.docs_dir
     found = Discovery()
     if not docs.is_dir():
         raise IssueFlowError(f"{cfg.docs}: docs folder not found (set 'docs' in the configuration)")
+    root = cfg.root
 
-    def rel(p: Path) -> str:
-        return p.relative_to(cfg.root).as_posix()
+    def rel(p: str | Path) -> str:
+        return Path(p).relative_to(root).as_posix()
 
-    def visit(folder: Path, nested: bool) -> None:
+    def add(number: int, where: Path, files: list[Path], kind: str, shared: bool) -> None:
+        ref = found.folders.get(number)
+        if ref is None:
+            found.folders[number] = FolderRef(number, where, kind, list(files), shared)
+            return
+        # a folder is a better main location than a loose file or a shared folder
+        if (ref.path.is_file() or ref.shared) and where.is_dir() and not shared:
+            ref.path, ref.shared = where, False
+            ref.files[:0] = [f for f in files if f not in ref.files]
+        else:
+            ref.files.extend(f for f in files if f not in ref.files)
+        if kind == "epic":
+            ref.kind = "epic"
+
+    def visit(folder: str, depth: int) -> None:
         try:
-            entries = sorted(folder.iterdir(), key=lambda p: p.name)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             found.skipped.append(Skipped(rel(folder), f"cannot read ({exc.strerror})"))
             return
-        for entry in entries:
-            name = entry.name
+        for e in entries:
+            name = e.name
             if name.startswith("."):
                 continue
-            if entry.is_dir():
-                m = _FOLDER.match(name)
-                multi = _MULTI.match(name)
+            if e.is_symlink():
+                target = Path(e.path).resolve()
+                if not target.is_relative_to(root.resolve()):
+                    found.skipped.append(Skipped(rel(e.path), "a link that leads outside the repository; its README.md and other documents are neither read nor written"))
+                    continue
+            if e.is_dir():
+                numbers = issue_numbers(name)
                 epic = _EPIC.match(name)
-                if m and not multi:
-                    number = int(m.group(1))
-                    if not (entry / "README.md").is_file():
-                        found.skipped.append(Skipped(rel(entry), "no README.md"))
-                    elif number in found.folders:
-                        other = rel(found.folders[number].path)
-                        found.skipped.append(Skipped(rel(entry), f"issue #{number} already in {other}"))
+                if numbers is not None or epic:
+                    nested: list[str] = []
+                    files = _md_files(e.path, nested)
+                    if epic:
+                        numbers, kind = [int(epic.group(1))], "epic"
                     else:
-                        found.folders[number] = FolderRef(number, entry)
-                elif multi:
-                    numbers = multi.group(1).replace("-", ", ")
-                    found.skipped.append(Skipped(rel(entry), f"names several issues ({numbers})"))
-                elif not nested:
-                    if epic and (entry / "README.md").is_file():
-                        number = int(epic.group(1))
-                        if number not in found.folders:
-                            found.folders[number] = FolderRef(number, entry, kind="epic")
-                    visit(entry, nested=True)
-            elif _LOOSE.match(name):
-                found.skipped.append(Skipped(rel(entry), "loose file, not an issue folder"))
+                        kind = "issue"
+                    assert numbers is not None
+                    if files:
+                        for n in numbers:
+                            add(n, Path(e.path), files, kind, len(numbers) > 1)
+                    elif not nested:
+                        found.skipped.append(Skipped(rel(e.path), "no Markdown documents"))
+                    for sub in nested:
+                        visit_one(sub)
+                elif depth < _MAX_DEPTH:
+                    visit(e.path, depth + 1)
+            elif name.lower().endswith(".md") and name[:5].upper() == "ISSUE":
+                numbers = issue_numbers(name)
+                if numbers is None:
+                    found.skipped.append(Skipped(rel(e.path), "names no issue number"))
+                    continue
+                for n in numbers:
+                    add(n, Path(e.path), [Path(e.path)], "issue", len(numbers) > 1)
 
-    visit(docs, nested=False)
+    def visit_one(path: str) -> None:
+        """A nested issue or epic folder (inside an epic or an issue folder)."""
+        parent, name = os.path.split(path)
+        numbers = issue_numbers(name)
+        epic = _EPIC.match(name)
+        nested: list[str] = []
+        files = _md_files(path, nested)
+        nums = [int(epic.group(1))] if epic else (numbers or [])
+        for n in nums:
+            if files:
+                add(n, Path(path), files, "epic" if epic else "issue", len(nums) > 1)
+        if not files and not nested:
+            found.skipped.append(Skipped(rel(path), "no Markdown documents"))
+        for sub in nested:
+            visit_one(sub)
+
+    visit(str(docs), 0)
+    for ref in found.folders.values():
+        ref.files.sort(key=lambda p: (p.parent != ref.path, p.name != "README.md", p.name != "TRACKING.md", str(p)))
     return found
 
 
@@ -125,40 +219,100 @@ class Phase:
         return any(s is True for s in states) and all(s is not False for s in states)
 
 
+@record
+class Finding:
+    """A problem in an issue's documents, typed (lint and status read ``kind``)."""
+
+    kind: str  # drift | unpaired | duplicate-label
+    path: Path
+    line: int | None  # 1-based
+    message: str
+
+
+def _heading_words(text: str) -> str:
+    t = strip_markup(text).strip()
+    t = re.sub(r"^(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+", "", t)  # numbered sections
+    return t.casefold()
+
+
 class IssueFolder:
-    """One issue folder, loaded lazily (only the files a command reads)."""
+    """One issue: all of its documents, loaded lazily (only the files a command reads)."""
 
     def __init__(self, cfg: Config, ref: FolderRef):
         self.cfg = cfg
         self.number = ref.number
         self.path = ref.path
         self.kind = ref.kind
+        self.files = list(ref.files) or ([ref.path / "README.md"] if ref.path.is_dir() else [ref.path])
+        self._docs: dict[Path, Document] = {}
 
-    _CACHED = ("readme", "tracking", "criteria", "status_table", "pairing", "phases")
+    _CACHED = ("readme", "tracking", "criteria", "status_table", "pairing", "phases", "_pairing", "primary_path")
 
     def forget(self) -> None:
         """Drop the documents read so far (a long walk keeps memory flat)."""
         for name in self._CACHED:
             self.__dict__.pop(name, None)
+        self._docs.clear()
 
     @property
     def rel(self) -> str:
         return self.path.relative_to(self.cfg.root).as_posix()
 
+    @property
+    def folder(self) -> Path:
+        """The folder new documents of this issue go to."""
+        return self.path if self.path.is_dir() else self.path.parent
+
+    def name_of(self, path: Path) -> str:
+        """A document's name within the issue: its file name, or its path from the folder
+        when the name is not unique among the issue's documents."""
+        same = [p for p in self.files if p.name == path.name]
+        if len(same) <= 1:
+            return path.name
+        try:
+            return path.relative_to(self.folder).as_posix()
+        except ValueError:
+            return path.relative_to(self.cfg.root).as_posix()
+
+    def load(self, path: Path) -> Document:
+        doc = self._docs.get(path)
+        if doc is None:
+            doc = self._docs[path] = Document.load(path)
+        return doc
+
     def doc(self, name: str) -> Document | None:
-        path = self.path / name
-        return Document.load(path) if path.is_file() else None
+        path = self.folder / name
+        return self.load(path) if path in self.files or path.is_file() else None
+
+    @property
+    def documents(self) -> list[Document]:
+        return [self.load(p) for p in self.files]
+
+    @cached_property
+    def primary_path(self) -> Path:
+        readme = self.folder / "README.md"
+        if self.path.is_dir() and readme in self.files:
+            return readme
+        loose = [p for p in self.files if p.parent != self.path or not self.path.is_dir()]
+        if len(self.files) == 1:
+            return self.files[0]
+        return loose[0] if loose else self.files[0]
+
+    @property
+    def has_readme(self) -> bool:
+        """Is the primary document a README (or the issue's only document)?"""
+        p = self.primary_path
+        return p.name == "README.md" or len(self.files) == 1 or issue_numbers(p.name) is not None
 
     @cached_property
     def readme(self) -> Document:
-        path = self.path / "README.md"
-        if not path.is_file():
-            raise IssueFlowError(f"{self.rel} is not an issue folder (no README.md)")
-        return Document.load(path)
+        """The primary document (the folder's README.md when there is one)."""
+        return self.load(self.primary_path)
 
     @cached_property
     def tracking(self) -> Document | None:
-        return self.doc("TRACKING.md")
+        path = self.folder / "TRACKING.md"
+        return self.load(path) if path in self.files else None
 
     # ----------------------------------------------------------- headers
 
@@ -172,12 +326,12 @@ class IssueFolder:
 
     @property
     def title_markdown(self) -> str:
-        """The title as written in the README's heading (inline Markdown), without the
-        ``Issue #N:`` prefix."""
+        """The title as written in the primary document's heading (inline Markdown),
+        without the ``Issue #N:`` prefix."""
         t = self.readme.title
         if t is None:
             return ""
-        return re.sub(r"^(?:Issue|ISSUE|Epic|EPIC|PR)[\s-]*#?\d*\s*[:—–-]?\s*", "", t.text).strip() or t.text
+        return re.sub(r"^(?:Issues?|ISSUES?|Epic|EPIC|PR)[\s-]*#?[\d,–—\s&-]*\s*[:—–-]?\s*", "", t.text).strip() or t.text
 
     @property
     def title(self) -> str:
@@ -191,70 +345,127 @@ class IssueFolder:
 
     # ---------------------------------------------------------- criteria
 
+    def criteria_spans(self, doc: Document) -> list[tuple[int, int]]:
+        """Line ranges of the document's criteria sections."""
+        prefixes = tuple(p.casefold() for p in (getattr(self.cfg, "criteria_headings", None) or DEFAULT_CRITERIA_HEADINGS))
+        heads = doc.headings
+        spans = []
+        for k, h in enumerate(heads):
+            if _heading_words(h.text).startswith(prefixes):
+                end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(doc.lines))
+                spans.append((h.line, end))
+        return spans
+
     @cached_property
     def criteria(self) -> list[Task]:
-        span = self.readme.section(r"acceptance criteria")
-        if span is None:
-            return []
-        tasks = [t for t in self.readme.tasks if span[0] < t.line < span[1]]
+        doc = self.readme
+        spans = self.criteria_spans(doc)
+        if spans:
+            tasks = [t for t in doc.tasks if any(a < t.line < b for a, b in spans)]
+        elif self.has_readme:
+            tasks = list(doc.tasks)
+        else:
+            tasks = []
         if not tasks:
             return []
         top = min(t.depth for t in tasks)
         return [t for t in tasks if t.depth == top]
 
     @cached_property
-    def status_table(self) -> Table | None:
-        tables = self.readme.status_tables
-        if not tables:
-            return None
-        for h in self.readme.headings:
-            if re.search(r"\bstatus\b", h.text, re.IGNORECASE):
-                span = self.readme.section(re.escape(h.text))
-                for t in tables:
-                    if span and span[0] < t.header_line < span[1]:
-                        return t
-        return tables[0]
+    def _pairing(self) -> tuple[Table | None, Any]:
+        from issue_flow.model.pairing import Side, pair
 
-    @cached_property
-    def pairing(self) -> tuple[str, list[Pair]]:
-        """('label' | 'position' | 'none', pairs). Unpaired items appear with None."""
         crit = self.criteria
-        table = self.status_table
-        rows = [r for r in table.rows if r.ok] if table else []
-        if not crit and not rows:
-            return "none", []
-        by_label = {norm(r.label): r for r in rows}
-        if crit and rows and all(c.label for c in crit) and all(norm(c.label) in by_label for c in crit):
-            pairs = [Pair(c, by_label[norm(c.label)]) for c in crit]
-            used = {id(p.row) for p in pairs}
-            pairs += [Pair(None, r) for r in rows if id(r) not in used]
-            return "label", pairs
-        if crit and len(crit) == len(rows):
-            return "position", [Pair(c, r) for c, r in zip(crit, rows)]
-        return "none", [Pair(c, None) for c in crit] + [Pair(None, r) for r in rows]
+        tables = self.readme.status_tables
+        if not crit or not tables:
+            return (None, None)
+        sides = [
+            Side(norm(c.label) if c.label else norm(c.text), _w(c.label or c.text), _w(c.text) if c.label else ())
+            for c in crit
+        ]
+        best: tuple[int, Table, Any] | None = None
+        for t in tables:
+            rows = [r for r in t.rows if r.ok]
+            if not rows:
+                continue
+            rsides = [Side(norm(t.label(r)), _w(t.label(r))) for r in rows]
+            p = pair(sides, rsides)
+            headed = t.headers[t.label_col].strip().casefold() in _MIRROR_HEADERS if t.headers else False
+            n = len(p.pairs)
+            if not (headed or (2 * n > len(crit) and 2 * n > len(rows))):
+                continue
+            if best is None or n > best[0]:
+                best = (n, t, p)
+        if best is None:
+            return (None, None)
+        return (best[1], best[2])
+
+    @property
+    def status_table(self) -> Table | None:
+        """The README table that mirrors the criteria, if any."""
+        return self._pairing[0]
+
+    @property
+    def pairing(self) -> tuple[str, list[Pair]]:
+        """('label' | 'similarity' | 'position' | 'none', pairs). Unpaired sides appear with None."""
+        table, p = self._pairing
+        crit = self.criteria
+        if table is None:
+            return "none", [Pair(c, None) for c in crit]
+        rows = [r for r in table.rows if r.ok]
+        pairs = [Pair(crit[i], rows[j]) for i, j in p.pairs]
+        pairs += [Pair(crit[i], None) for i in p.unpaired_criteria]
+        pairs += [Pair(None, rows[j]) for j in p.unpaired_rows]
+        return p.mode, pairs
+
+    def row_of(self, task: Task) -> Row | None:
+        for pr in self.pairing[1]:
+            if pr.criterion is task:
+                return pr.row
+        return None
+
+    def findings(self) -> list[Finding]:
+        """Drift between paired criteria and rows; unpaired sides of a mirror table;
+        labels that repeat (and so cannot name one item)."""
+        out: list[Finding] = []
+        doc = self.readme
+        path = doc.path or self.primary_path
+        crit = self.criteria
+        seen: dict[str, int] = {}
+        table, p = self._pairing
+        for c in crit if table is not None else ():
+            if c.label:
+                key = norm(c.label)
+                if key in seen:
+                    out.append(Finding("duplicate-label", path, c.line + 1, f"criterion label '{c.label}' repeats (first at line {seen[key]}); name it by number or address"))
+                else:
+                    seen[key] = c.line + 1
+        if table is None:
+            return out
+        rows = [r for r in table.rows if r.ok]
+        for i, j in p.pairs:
+            c, r = crit[i], rows[j]
+            done = table.status(r).done
+            if done is None or done == c.checked:
+                continue
+            box = "checked" if c.checked else "unchecked"
+            out.append(Finding(
+                "drift", path, c.line + 1,
+                f"criterion '{c.name[:60]}' (line {c.line + 1}) is {box} but its status row "
+                f"'{table.label(r)[:50]}' (line {r.line + 1}) says {table.status(r).marker}",
+            ))
+        for i in p.unpaired_criteria:
+            c = crit[i]
+            near = p.closest.get(i)
+            hint = f"; closest row '{table.label(rows[near[0]])[:40]}' is too different ({near[1]:.2f})" if near else ""
+            out.append(Finding("unpaired", path, c.line + 1, f"criterion '{c.name[:60]}' has no row in the status table at line {table.header_line + 1}{hint}"))
+        for j in p.unpaired_rows:
+            r = rows[j]
+            out.append(Finding("unpaired", path, r.line + 1, f"status row '{table.label(r)[:60]}' (line {r.line + 1}) has no criterion"))
+        return out
 
     def drift(self) -> list[str]:
-        """Criteria whose checkbox disagrees with their status row (N/A and free text never drift)."""
-        mode, pairs = self.pairing
-        out = []
-        table = self.status_table
-        if mode == "none":
-            if self.criteria and table is not None:
-                out.append(
-                    f"{len(self.criteria)} criteria and {len([r for r in table.rows if r.ok])} status rows "
-                    "do not pair by label or position"
-                )
-            return out
-        for p in pairs:
-            if p.criterion is None or p.row is None or table is None:
-                continue
-            done = table.status(p.row).done
-            if done is None:
-                continue
-            if done != p.criterion.checked:
-                box = "checked" if p.criterion.checked else "unchecked"
-                out.append(f"'{p.criterion.name[:60]}' is {box} but its status row says {table.status(p.row).marker}")
-        return out
+        return [f.message for f in self.findings() if f.kind == "drift"]
 
     # ------------------------------------------------------------ phases
 
@@ -273,7 +484,6 @@ class IssueFolder:
             sub = next((x.line for x in heads[k + 1 :]), None)
             if nxt is not None:
                 end = nxt
-            # tables directly under this heading (not under a sub-heading)
             stop = min(end, sub) if sub is not None else end
             tables = [t for t in doc.status_tables if h.line < t.header_line < stop]
             if tables:
@@ -283,15 +493,22 @@ class IssueFolder:
     def progress(self) -> dict:
         crit = self.criteria
         phases = self.phases
-        mode, pairs = self.pairing
+        mode, _pairs = self.pairing
+        table = self.status_table
         return {
             "criteria_done": sum(1 for c in crit if c.checked),
             "criteria_total": len(crit),
             "phases_done": sum(1 for p in phases if p.done),
             "phases_total": len(phases),
             "pairing": mode,
-            "status_rows": len([r for r in self.status_table.rows if r.ok]) if self.status_table else 0,
+            "status_rows": len([r for r in table.rows if r.ok]) if table else 0,
         }
+
+
+def _w(text: str) -> tuple[str, ...]:
+    from issue_flow.model.pairing import words
+
+    return words(text)
 
 
 def load_issue(cfg: Config, number: int, discovery: Discovery | None = None) -> IssueFolder:
@@ -300,9 +517,12 @@ def load_issue(cfg: Config, number: int, discovery: Discovery | None = None) -> 
     if ref is None:
         for s in disc.skipped:
             if re.search(rf"(?<!\d){number}(?!\d)", Path(s.path).name):
-                raise IssueFlowError(f"{s.path} is not an issue folder ({s.reason})")
-        raise IssueFlowError(f"no issue folder for #{number} under {cfg.docs}")
+                raise IssueFlowError(f"{s.path} is not an issue ({s.reason})")
+        raise IssueFlowError(f"no issue folder for #{number} under {cfg.docs} (nor an ISSUE-{number}-*.md file)")
     folder = IssueFolder(cfg, ref)
+    readme = ref.path / "README.md"
+    if ref.path.is_dir() and (readme.exists() or readme.is_symlink()) and not readme.is_file():
+        raise IssueFlowError(f"{folder.rel}/README.md is not a readable file")
     folder.readme  # noqa: B018 - fail early with a clear message
     return folder
 

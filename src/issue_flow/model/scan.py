@@ -33,6 +33,7 @@ _FENCE_OPEN = re.compile(r"(`{3,}|~{3,})(.*)$")
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _ITEM = re.compile(r"([-*+]|\d{1,9}[.)])([ \t]+|$)")
 _TASK = re.compile(r"\[([ xX])\][ \t]+\S")
+_SETEXT = re.compile(r"=+[ \t]*|-+[ \t]*")
 _HR = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
 _DELIM_CELL = re.compile(r":?-+:?$")
 _HTML_BLOCK_START_SRC = (
@@ -76,9 +77,10 @@ class TableInfo:
 
 @record
 class HeadingInfo:
-    line: int
+    line: int  # the ATX heading's line, or a setext heading's underline
     level: int
     text: str
+    setext: bool = False
 
 
 @record
@@ -182,6 +184,8 @@ def scan(lines: list[str]) -> Scan:
     prev_blank = True
     para = False  # a paragraph is open (indented code cannot interrupt it)
     quote = False  # the open paragraph is a blockquote's (lazy lines continue it)
+    para_start = 0  # first line of the open paragraph
+    para_depth = 0  # list nesting of the open paragraph (a setext underline must share it)
 
     i = 0
     while i < n:
@@ -256,6 +260,8 @@ def scan(lines: list[str]) -> Scan:
                 continue
             else:
                 kinds[i] = TEXT
+                if not para:
+                    para_start, para_depth = i, len(stack)
                 para = True
                 quote = was_quote
             i += 1
@@ -325,6 +331,17 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
 
+        if para and not was_quote and 0 <= rel < 4 and len(stack) == para_depth and _SETEXT.fullmatch(body):
+            # Setext heading: the open paragraph is its text, this line its underline
+            # (it wins over a thematic break, as in CommonMark).
+            kinds[i] = HEADING
+            text = " ".join(t.strip() for t in texts[para_start:i])
+            headings.append(HeadingInfo(i, 1 if body.lstrip()[0] == "=" else 2, text, True))
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
         if rel < 4 and _HR.match(body):
             kinds[i] = HR
             para = False
@@ -358,6 +375,7 @@ def scan(lines: list[str]) -> Scan:
             quote = False
             kinds[i] = ITEM
             para = bool(rest.strip())
+            para_start, para_depth = i + 1, len(stack)  # an underline needs text after the marker line
             prev_blank = False
             i += 1
             continue
@@ -372,15 +390,9 @@ def scan(lines: list[str]) -> Scan:
             i += 2
             continue
 
-        # Setext heading underline after a paragraph line.
-        if para and rel < 4 and re.fullmatch(r"=+[ \t]*|-+[ \t]*", body):
-            kinds[i] = HEADING
-            prev_blank = False
-            para = False
-            i += 1
-            continue
-
         kinds[i] = TEXT
+        if not para:
+            para_start, para_depth = i, len(stack)
         para = True
         quote = was_quote
         prev_blank = False

@@ -1,8 +1,8 @@
-"""Per-folder summaries for ``status``, cached by file identity.
+"""Per-issue summaries for ``status``, cached by file identity.
 
 ``status`` over a large tree spends nearly all its time reading and scanning every
-README and TRACKING file. A folder's summary (title, progress, pairing, parent, drift)
-depends only on those two files, so it is kept in a cache keyed by their identity
+document. An issue's summary (title, tasks per document and section, criteria, pairing,
+parent, drift) depends only on its documents, so it is kept in a cache keyed by their identity
 (modification time in nanoseconds, size, inode), as git's index does for the work tree.
 A file whose identity changed is read again; a file changed within the last two seconds
 is never cached (its next change might keep the same modification time).
@@ -24,53 +24,91 @@ from typing import Any
 from issue_flow import __version__
 from issue_flow.errors import IssueFlowError
 
-CACHE_VERSION = f"1/{__version__}"
-FILES = ("README.md", "TRACKING.md")
+CACHE_VERSION = f"2/{__version__}"
 RACY_SECONDS = 2.0
+SCHEMA = 2  # of ``status --json``
 
 
 def summarize(folder: Any) -> dict[str, Any]:
-    """The summary of one issue folder (reads README and TRACKING)."""
+    """The summary of one issue (reads every one of its documents)."""
+    from issue_flow.model.items import items
+
     prog = folder.progress()
+    pool = items(folder)
+    per_doc: dict[str, dict[str, Any]] = {}
+    for path in folder.files:
+        name = folder.name_of(path)
+        per_doc[name] = {"path": path.relative_to(folder.cfg.root).as_posix(), "tasks": {"done": 0, "total": 0}, "sections": {}}
+    done = total = 0
+    for it in pool:
+        dname = it.address.split("#", 1)[0].rsplit(":", 1)[0]
+        entry = per_doc.get(dname)
+        # a criterion paired with a row is two lines of one document: it counts twice
+        states = []
+        if it.criterion is not None:
+            states.append(it.criterion.checked)
+        if it.row is not None and it.table is not None:
+            states.append(it.table.status(it.row).done)
+        for st in states:
+            if st is None and it.row is not None and it.table is not None and it.table.status(it.row).marker is not None:
+                continue  # N/A: neither done nor open
+            total += 1
+            done += st is True
+            if entry is not None:
+                entry["tasks"]["total"] += 1
+                entry["tasks"]["done"] += st is True
+                sec = entry["sections"].setdefault(it.section, {"section": it.section, "done": 0, "total": 0})
+                sec["total"] += 1
+                sec["done"] += st is True
+    documents = []
+    for d in per_doc.values():
+        d["sections"] = list(d["sections"].values())
+        documents.append(d)
+    findings = folder.findings()
     return {
         "number": folder.number,
         "path": folder.rel,
         "kind": folder.kind,
         "title": folder.title,
+        "tasks": {"done": done, "total": total},
+        "documents": documents,
         "criteria": {"done": prog["criteria_done"], "total": prog["criteria_total"]},
         "status_rows": prog["status_rows"],
         "pairing": prog["pairing"],
         "phases": {"done": prog["phases_done"], "total": prog["phases_total"]},
         "parent": folder.parent,
-        "drift": folder.drift(),
+        "drift": [f.message for f in findings if f.kind == "drift"],
+        "unpaired": [f.message for f in findings if f.kind == "unpaired"],
     }
 
 
-def _identity(folder_path: Path) -> tuple[list[Any] | None, bool]:
-    """([mtime_ns, size, inode] per file or None), and whether it is safe to cache."""
+def _identity(files: list[Path]) -> tuple[list[Any] | None, bool]:
+    """([name, mtime_ns, size, inode] per file or None), and whether it is safe to cache."""
     now = time.time_ns()
     ident: list[Any] = []
     safe = True
-    for name in FILES:
+    for path in files:
         try:
-            st = os.stat(folder_path / name)
+            st = os.stat(path)
         except FileNotFoundError:
             ident.append(None)
             continue
         except OSError:
             return None, False
-        ident.append([st.st_mtime_ns, st.st_size, st.st_ino])
+        ident.append([str(path), st.st_mtime_ns, st.st_size, st.st_ino])
         if now - st.st_mtime_ns < RACY_SECONDS * 1e9:
             safe = False
     return ident, safe
 
 
-def cache_path(root: Path) -> Path | None:
+def cache_path(root: Path, name: str = "status-cache.json") -> Path | None:
+    """Where issue-flow keeps a file of local state for ``root`` (never in the work tree):
+    ``.git/issue-flow/NAME``, else a per-root file in the user's cache folder."""
     if os.environ.get("ISSUE_FLOW_NO_CACHE"):
         return None
     git_dir = root / ".git"
     if git_dir.is_dir():
-        return git_dir / "issue-flow" / "status-cache.json"
+        return git_dir / "issue-flow" / name
     from issue_flow.fsutil import cache_dir, hasher
 
     folder = cache_dir("status")
@@ -78,7 +116,7 @@ def cache_path(root: Path) -> Path | None:
         return None
     h = hasher()
     h.update(str(root.resolve()).encode())
-    return folder / f"{h.hexdigest()}.json"
+    return folder / f"{h.hexdigest()}-{name}"
 
 
 class SummaryCache:
@@ -95,12 +133,22 @@ class SummaryCache:
             except (OSError, ValueError, RecursionError):
                 self.entries = {}
 
+    @staticmethod
+    def key(folder: Any) -> str:
+        return f"{folder.number}:{folder.rel}"
+
     def summary(self, folder: Any) -> dict[str, Any]:
         """The folder's summary, from the cache when its files did not change."""
-        ident, safe = _identity(folder.path)
-        key = folder.rel
+        ident, safe = _identity(folder.files)
+        key = self.key(folder)
         hit = self.entries.get(key)
-        if ident is not None and isinstance(hit, dict) and hit.get("id") == ident and isinstance(hit.get("summary"), dict):
+        if (
+            ident is not None
+            and isinstance(hit, dict)
+            and hit.get("id") == ident
+            and isinstance(hit.get("summary"), dict)
+            and _well_formed(hit["summary"])
+        ):
             return hit["summary"]
         summary = summarize(folder)
         if ident is not None and safe:
@@ -126,3 +174,12 @@ class SummaryCache:
             fsutil.atomic_write(self.path, data.encode("utf-8"))
         except (OSError, IssueFlowError):
             pass  # an optimisation only
+
+
+_FIELDS = {"number": int, "path": str, "title": str, "tasks": dict, "documents": list, "criteria": dict,
+           "phases": dict, "drift": list, "unpaired": list, "pairing": str, "status_rows": int}
+
+
+def _well_formed(summary: dict[str, Any]) -> bool:
+    """A cache entry is used only when every field has its type (else it is recomputed)."""
+    return all(isinstance(summary.get(k), t) and not isinstance(summary.get(k), bool) for k, t in _FIELDS.items())
