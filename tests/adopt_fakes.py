@@ -12,7 +12,7 @@ PASS/FAIL lines, ``●`` failures and closing ``Test Suites:`` / ``Tests:`` / ``
 on stderr) and write the same report formats (``-f json -o FILE``; ``--json
 --outputFile=FILE``). A source line holding ``LINT-ERROR`` is an ESLint error; a test whose
 line holds ``FAILS`` fails. ``npm run`` puts ``node_modules/.bin`` on PATH, as it does for
-the real tools.
+the real tools; ``rollup`` (the build ``prepublishOnly`` runs) writes ``dist/index.js``.
 """
 
 from __future__ import annotations
@@ -235,11 +235,20 @@ def make_npm_repo(root: Path, *, lint_error: bool = False, failing_test: bool = 
     return root
 
 
+FAKE_ROLLUP = r"""#!/usr/bin/env node
+// Stand-in for `rollup -c` (the component's build, run by prepublishOnly): writes dist/index.js.
+const fs = require('fs');
+fs.mkdirSync('dist', {recursive: true});
+fs.writeFileSync('dist/index.js', "exports.connect = (url) => url;\n");
+console.error('created dist/index.js');
+"""
+
+
 def install_fake_tools(root: Path) -> None:
-    """``npm ci`` as far as the gates need it: eslint and jest in node_modules/.bin."""
+    """``npm ci`` as far as gates and publishing need it: eslint, jest and rollup in node_modules/.bin."""
     bin_dir = root / "node_modules" / ".bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
-    for name, text in (("eslint", FAKE_ESLINT), ("jest", FAKE_JEST)):
+    for name, text in (("eslint", FAKE_ESLINT), ("jest", FAKE_JEST), ("rollup", FAKE_ROLLUP)):
         (bin_dir / name).write_text(text)
         (bin_dir / name).chmod(0o755)
 

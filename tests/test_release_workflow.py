@@ -33,6 +33,8 @@ is still open.
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import os
 import re
 import shutil
@@ -48,6 +50,7 @@ import yaml  # PyYAML, in the test extras
 from adopt_fakes import git_env, install_fake_tools, make_npm_repo
 from conftest import run_cli
 from ghserver import GitHubServer
+from verdaccio import VERDACCIO, Registry
 
 from issue_flow import __version__
 
@@ -80,15 +83,13 @@ def _has_command(*args: str) -> bool:
     return p.returncode == 0
 
 
-def not_run_here() -> dict[str, str]:
+def not_run_here(registry: Registry | None) -> dict[str, str]:
     """Steps whose commands this issue-flow (or this machine) does not have yet, and why."""
     why: dict[str, str] = {}
     if not _has_command("published"):
-        reason = "`issue-flow published` does not exist yet"
-        why["Publish"] = why["Published"] = reason
-    else:
-        reason = "no local npm registry to publish to in this test yet"
-        why["Publish"] = why["Published"] = reason
+        why["Publish"] = why["Published"] = "`issue-flow published` does not exist yet"
+    elif registry is None:
+        why["Publish"] = why["Published"] = f"no local npm registry: {VERDACCIO.relative_to(ROOT)} is not installed (.ci/run installs it)"
     if not _has_command("release") or "--github-release" not in subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "issue-flow"), "release", "--help"], capture_output=True, text=True
     ).stdout:
@@ -96,11 +97,28 @@ def not_run_here() -> dict[str, str]:
     return why
 
 
+@contextlib.contextmanager
+def local_registry(tmp_path_factory, wanted: bool = True):
+    """verdaccio on 127.0.0.1 (tests/verdaccio.py) when installed, else None (outside CI)."""
+    if not wanted or not VERDACCIO.exists():
+        if wanted and os.environ.get("CI"):
+            pytest.fail(f"{VERDACCIO.relative_to(ROOT)} not installed; CI is set, so that is a failure, not a skip")
+        yield None
+        return
+    import verdaccio
+
+    gen = verdaccio.npm_registry.__wrapped__(tmp_path_factory)
+    try:
+        yield next(gen)
+    finally:
+        gen.close()
+
+
 # --------------------------------------------------------------------------- the workflow
 
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
-NPM_TOKEN = "npm_TestToken0123456789abcdefghij"
+NPM_TOKEN = {"value": "npm_TestToken0123456789abcdefghij"}  # the registry's token when there is one
 
 
 def load_workflow() -> dict[str, Any]:
@@ -129,7 +147,7 @@ def evaluate(text: Any, where: str, inputs: dict[str, str], token: str, steps: d
         if expr == "secrets.GITHUB_TOKEN":
             return token
         if expr == "secrets.NPM_TOKEN":
-            return NPM_TOKEN
+            return NPM_TOKEN["value"]
         hit = re.fullmatch(r"steps\.([A-Za-z_][A-Za-z0-9_-]*)\.outputs\.([A-Za-z_][A-Za-z0-9_-]*)", expr)
         if hit and steps is not None and hit.group(1) in steps:
             return steps[hit.group(1)].get(hit.group(2), "")
@@ -218,7 +236,8 @@ def python_bin_dirs() -> list[str]:
 
 
 def run_release_job(
-    workspace: Path, runner: Path, home: Path, server: GitHubServer, inputs: dict[str, str], not_run: dict[str, str]
+    workspace: Path, runner: Path, home: Path, server: GitHubServer, inputs: dict[str, str], not_run: dict[str, str],
+    registry: Registry | None = None,
 ) -> JobRun:
     wf = load_workflow()
     declared = declared_inputs(wf)
@@ -264,6 +283,9 @@ def run_release_job(
         "GIT_CONFIG_NOSYSTEM": "1",  # the machine's /etc/gitconfig is not the runner's
         "npm_config_update_notifier": "false",
     }
+    if registry is not None:  # actions/setup-node's registry-url, here the local registry
+        env.update(registry.env())
+        NPM_TOKEN["value"] = registry.token
     added_env: dict[str, str] = {}
     added_path: list[str] = []
     runs: list[StepRun] = []
@@ -393,20 +415,25 @@ class Scenario:
     base: Path
     start: str  # the commit the workflow started from
     not_run: dict[str, str]
+    registry: Registry | None = None
 
 
-def run_scenario(base: Path, issue: str, *, failing_test: bool = False, packages: str = "") -> Scenario:
+def run_scenario(base: Path, issue: str, *, failing_test: bool = False, packages: str = "",
+                 registry: Registry | None = None, before=None) -> Scenario:
     server = GitHubServer().start()
     try:
         add_issues(server)
         origin, workspace = make_repositories(base, failing_test=failing_test)
         start = git(workspace, "rev-parse", "HEAD")
-        not_run = not_run_here()
-        job = run_release_job(workspace, base / "runner", base / "home", server, {"issue": issue, "packages": packages}, not_run)
+        not_run = not_run_here(registry)
+        if before is not None:
+            before(workspace)
+        job = run_release_job(workspace, base / "runner", base / "home", server, {"issue": issue, "packages": packages},
+                              not_run, registry)
     except BaseException:
         server.stop()
         raise
-    return Scenario(job, origin, workspace, server, base, start, not_run)
+    return Scenario(job, origin, workspace, server, base, start, not_run, registry)
 
 
 def writes(server: GitHubServer) -> list[tuple[str, str]]:
@@ -431,9 +458,10 @@ def expected_ran(sc: Scenario) -> list[str]:
 
 @pytest.fixture(scope="module")
 def bug(tmp_path_factory):
-    sc = run_scenario(tmp_path_factory.mktemp("release-bug"), "470")
-    yield sc
-    sc.server.stop()
+    with local_registry(tmp_path_factory) as registry:
+        sc = run_scenario(tmp_path_factory.mktemp("release-bug"), "470", registry=registry)
+        yield sc
+        sc.server.stop()
 
 
 def test_every_step_runs_and_succeeds(bug):
@@ -522,6 +550,19 @@ def test_the_github_release_is_made(bug):
     assert rel["tag_name"] == "v0.9.2" and not rel["draft"]
 
 
+def test_the_packages_are_published(bug):
+    if "Publish" in bug.not_run:
+        pytest.skip(bug.not_run["Publish"])
+    reg = bug.registry
+    assert reg.versions("@signal-meaning/voice-agent-react") == ["0.9.2"]
+    assert reg.versions("@signal-meaning/voice-agent-backend") == ["0.2.2"]
+    log = bug.job.step("Publish").log
+    assert "+ @signal-meaning/voice-agent-react@0.9.2" in log and "+ @signal-meaning/voice-agent-backend@0.2.2" in log
+    assert bug.job.step("Published").code == 0
+    # the component's build ran before it was packed (prepublishOnly), as npm publish does
+    assert "created dist/index.js" in log
+
+
 def test_the_token_is_never_shown_nor_kept(bug):
     token = bug.server.token
     job = bug.job
@@ -539,11 +580,30 @@ def test_the_token_is_never_shown_nor_kept(bug):
 # --------------------------------------------------------------------------- a follow-up: released, posted, left open
 
 
+def publish_backend_first(registry: Registry | None):
+    """The backend's 0.2.2 is on the registry before the job (another workflow published it)."""
+
+    def before(workspace: Path) -> None:
+        if registry is None:
+            return
+        folder = workspace.parent / "published-elsewhere"
+        shutil.copytree(workspace / BACKEND, folder)
+        doc = json.loads((folder / "package.json").read_text())
+        (folder / "package.json").write_text(json.dumps(dict(doc, version="0.2.2")))
+        res = registry.publish(folder)
+        assert res.returncode == 0, res
+        shutil.rmtree(folder)
+
+    return before
+
+
 @pytest.fixture(scope="module")
 def follow_up(tmp_path_factory):
-    sc = run_scenario(tmp_path_factory.mktemp("release-follow-up"), "462")
-    yield sc
-    sc.server.stop()
+    with local_registry(tmp_path_factory) as registry:
+        sc = run_scenario(tmp_path_factory.mktemp("release-follow-up"), "462", registry=registry,
+                          before=publish_backend_first(registry))
+        yield sc
+        sc.server.stop()
 
 
 def test_a_follow_up_is_released_and_left_open_with_a_notice(follow_up):
@@ -565,6 +625,17 @@ def test_a_follow_up_is_released_and_left_open_with_a_notice(follow_up):
     assert set(git(follow_up.origin, "tag", "--list").split()) == {"v0.9.2", "voice-agent-backend-v0.2.2"}
     assert git(follow_up.origin, "log", "-1", "--format=%s", "main") == "chore: release 0.9.2 / 0.2.2 (#462)"
     assert writes(server)[-1] == ("POST", "/repos/acme/widgets/issues/462/comments")
+
+
+def test_only_what_is_not_on_the_registry_is_published(follow_up):
+    if "Publish" in follow_up.not_run:
+        pytest.skip(follow_up.not_run["Publish"])
+    log = follow_up.job.step("Publish").log
+    assert "@signal-meaning/voice-agent-backend@0.2.2 is on the registry already" in log
+    assert "+ @signal-meaning/voice-agent-react@0.9.2" in log
+    assert "+ @signal-meaning/voice-agent-backend" not in log
+    assert follow_up.registry.versions("@signal-meaning/voice-agent-react") == ["0.9.2"]
+    assert follow_up.job.step("Published").code == 0
 
 
 def test_the_follow_up_is_closed_after_its_follow_up(follow_up, tmp_path):
