@@ -206,8 +206,10 @@ def _fresh_table(cfg):
 
 
 def _packages(cfg):
-    """The packages written by init (detected from the manifests present)."""
-    return cfg.packages
+    """The packages written by init (detected from the manifests present, workspaces included)."""
+    from issue_flow.adapters.manifests import discover_packages
+
+    return discover_packages(cfg.root, cfg.packages)
 
 
 def _packages_aot(packages):
