@@ -186,3 +186,71 @@ def test_folders_without_readme_and_multi_issue_folders_are_issues(corpus):
     res = run_cli("-C", str(corpus), "status", "515", "--json")
     (issue,) = json.loads(res.out)["issues"]
     assert issue["path"] == "docs/issues/ISSUE-512-515" and issue["tasks"]["total"] > 50
+
+
+def _one_changed_line(repo: Path, rel: str, before: bytes) -> tuple[str, str]:
+    after = (repo / rel).read_bytes()
+    (pair,) = [(a, b) for a, b in zip(before.decode().split("\n"), after.decode().split("\n")) if a != b]
+    return pair
+
+
+def test_check_571_red_unticks_and_ticks_its_tracking_checklist_line(corpus_copy):
+    rel = "docs/issues/ISSUE-571/TRACKING.md"
+    before = (corpus_copy / rel).read_bytes()
+    res = run_cli("check", "571", "RED", "--undo", cwd=corpus_copy)
+    assert res.code == 0, res
+    old, new = _one_changed_line(corpus_copy, rel, before)
+    assert old.startswith("- [x] **RED:** Failing test") and new == old.replace("[x]", "[ ]", 1)
+    assert run_cli("check", "571", "RED", cwd=corpus_copy).code == 0
+    assert (corpus_copy / rel).read_bytes() == before
+
+
+def test_check_407_a_row_of_its_phase_table(corpus_copy):
+    rel = "docs/issues/ISSUE-407/README.md"
+    before = (corpus_copy / rel).read_bytes()
+    res = run_cli("check", "407", "CONVERSATION-STORAGE", "--undo", cwd=corpus_copy)
+    assert res.code == 0, res
+    old, new = _one_changed_line(corpus_copy, rel, before)
+    assert old == "| **2** | CONVERSATION-STORAGE / other refs (if needed) | ✅ Done | Best-practice + link to #407 |"
+    assert new == "| **2** | CONVERSATION-STORAGE / other refs (if needed) | ⬜ Not started | Best-practice + link to #407 |"
+    assert run_cli("check", "407", "CONVERSATION-STORAGE", cwd=corpus_copy).code == 0
+    assert (corpus_copy / rel).read_bytes() == before
+
+
+def test_check_554_a_row_named_by_its_code_cell(corpus_copy):
+    rel = "docs/issues/epic-546/ISSUE-554/TRACKING.md"
+    before = (corpus_copy / rel).read_bytes()
+    res = run_cli("check", "554", "npm audit --audit-level", "--undo", cwd=corpus_copy)
+    assert res.code == 0, res
+    old, new = _one_changed_line(corpus_copy, rel, before)
+    assert old == "| `npm audit --audit-level=high` | **Done** — 0 vulnerabilities |"
+    assert new == "| `npm audit --audit-level=high` | **Pending** — 0 vulnerabilities |"
+    assert run_cli("check", "554", "npm audit --audit-level", cwd=corpus_copy).code == 0
+    assert (corpus_copy / rel).read_bytes() == before
+
+
+def test_check_any_item_of_every_corpus_issue_changes_exactly_its_lines(corpus_copy):
+    """Every item of every issue, named by its address: the tick (or untick) changes its
+    own lines and nothing else, and undo gives the bytes back."""
+    from issue_flow.config import load_config
+    from issue_flow.model import items as itemmod
+    from issue_flow.model.issues import IssueFolder, discover
+
+    cfg = load_config(corpus_copy)
+    disc = discover(cfg)
+    tried = 0
+    for number, ref in sorted(disc.folders.items()):
+        folder = IssueFolder(cfg, ref)
+        pool = itemmod.items(folder)
+        for it in pool[:: max(1, len(pool) // 6)]:  # a sample of each issue's items
+            path = it.doc.path
+            before = path.read_bytes()
+            args = ["check", str(number), it.address] + (["--undo"] if it.done else [])
+            res = run_cli(*args, cwd=corpus_copy)
+            assert res.code == 0, (number, it.address, res)
+            after = path.read_bytes()
+            changed = [k for k, (a, b) in enumerate(zip(before.split(b"\n"), after.split(b"\n"))) if a != b]
+            assert changed and set(changed) <= set(it.lines), (number, it.address, changed, it.lines)
+            path.write_bytes(before)
+            tried += 1
+    assert tried > 150
