@@ -64,22 +64,10 @@ def resolution_marker(number: int) -> str:
 
 
 def web_base(api_url: str) -> str:
-    """The web address matching a REST API base URL.
+    """The web address matching a REST API base URL (one rule for all: :mod:`issue_flow.links`)."""
+    from issue_flow import links
 
-    ``https://api.github.com`` → ``https://github.com``; ``https://HOST/api/v3`` (GitHub
-    Enterprise Server, and the test server) → ``https://HOST``; ``https://api.X.ghe.com``
-    (GitHub Enterprise Cloud with data residency) → ``https://X.ghe.com``.
-    """
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(api_url.rstrip("/"))
-    host = parts.netloc
-    path = parts.path.rstrip("/")
-    if path.endswith("/api/v3"):
-        path = path[: -len("/api/v3")]
-    elif host.startswith("api."):
-        host = host[len("api.") :]
-    return f"{parts.scheme}://{host}{path}"
+    return links.web_base(api_url)
 
 
 def default_branch(cfg: Config) -> str:
@@ -101,10 +89,10 @@ def default_branch(cfg: Config) -> str:
 
 
 def folder_url(cfg: Config, rel: str) -> str:
-    from urllib.parse import quote
+    from issue_flow import links
 
-    repo = cfg.require_repository()
-    return f"{web_base(cfg.api_url)}/{repo}/tree/{quote(default_branch(cfg))}/{quote(rel)}"
+    cfg.require_repository()
+    return links.tree_url(cfg, default_branch(cfg), rel)
 
 
 # --------------------------------------------------------------------------- items

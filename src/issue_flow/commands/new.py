@@ -382,19 +382,16 @@ def kind_from_labels(labels: list[str], kinds: list[str]) -> str | None:
 
 
 def web_base(cfg) -> str:
-    """The web root the issue links point at (github.com, or a GitHub Enterprise Server)."""
-    api = cfg.api_url.rstrip("/")
-    if api == "https://api.github.com":
-        return "https://github.com"
-    if api.endswith("/api/v3"):
-        return api[: -len("/api/v3")]
-    return api
+    """The web root the issue links point at (:mod:`issue_flow.links`)."""
+    from issue_flow import links
+
+    return links.web_base(cfg.api_url)
 
 
 def issue_url(cfg, number: int) -> str | None:
-    if not cfg.repository:
-        return None
-    return f"{web_base(cfg)}/{cfg.repository}/issues/{number}"
+    from issue_flow import links
+
+    return links.issue_url(cfg, number)
 
 
 def _href(target: Path, start: Path) -> str:
