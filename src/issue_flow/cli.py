@@ -43,6 +43,8 @@ class LazyGroup(click.Group):
         if entry is None:
             return None
         module = importlib.import_module(entry[0])
+        if cmd_name in GITHUB_COMMANDS:
+            _add_repo_option(module.command)
         return module.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -51,12 +53,44 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
+# The commands that talk to GitHub take --repo OWNER/NAME (also accepted before the command).
+GITHUB_COMMANDS = ("new", "sync", "gate", "release", "close")
+_REPO_HELP = "GitHub repository OWNER/NAME (overrides the configuration, GITHUB_REPOSITORY and the origin remote)."
+
+
+def _check_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    import re
+
+    if value is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+        raise click.BadParameter(f"must look like OWNER/NAME, not {value!r}", ctx=ctx, param=param)
+    return value
+
+
+def _set_repo(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if _check_repo(ctx, param, value) is None:
+        return None
+    app = ctx.find_object(App)
+    if app is not None:
+        app.repo = value
+    return value
+
+
+def _add_repo_option(command: click.Command) -> None:
+    """Give a command that talks to GitHub the shared ``--repo OWNER/NAME`` option (once)."""
+    if not any(p.name == "repo_override" for p in command.params):
+        command.params.append(
+            click.Option(["--repo", "repo_override"], metavar="OWNER/NAME", default=None, expose_value=False,
+                         callback=_set_repo, help=_REPO_HELP)
+        )
+
+
 class App:
     """Per-invocation state shared by the sub-commands (root and configuration)."""
 
-    def __init__(self, root: str | None):
+    def __init__(self, root: str | None, repo: str | None = None):
         self._root_opt = root
         self._config = None
+        self.repo = repo  # --repo OWNER/NAME, applied to the configuration when it is loaded
 
     @property
     def config(self):
@@ -75,6 +109,8 @@ class App:
                     raise
                 root = start.resolve()  # an explicit --root needs no marker
             self._config = load_config(root)
+        if self.repo:
+            self._config.repository = self.repo
         return self._config
 
 
@@ -87,15 +123,16 @@ class App:
     default=None,
     help="Run as if started in DIR (the repository root is found by walking up from there).",
 )
+@click.option("--repo", "repo", metavar="OWNER/NAME", default=None, callback=_check_repo, help=_REPO_HELP)
 @click.pass_context
-def cli(ctx: click.Context, root: str | None) -> None:
+def cli(ctx: click.Context, root: str | None, repo: str | None) -> None:
     """Keep issue folders, GitHub issues and gated patch releases in step.
 
     Every command that writes takes --dry-run (print the plan, change nothing); every
     command that reports takes --json. Exit codes: 0 success, 1 a check or gate says
     no, 2 bad input or an error.
     """
-    ctx.obj = App(root)
+    ctx.obj = App(root, repo)
 
 
 def _redact(text: str) -> str:
