@@ -383,3 +383,17 @@ def test_status_words(cell, done):
 )
 def test_a_new_state_is_written_in_the_cell_style(cell, done, expected):
     assert status_body(cell, done, None, Style()) == expected
+
+
+def test_criteria_headings_are_configurable(tmp_path):
+    root = tmp_path / "r"
+    (root / ".git").mkdir(parents=True)
+    write(root, "docs/issues/ISSUE-3/README.md", "# Issue #3: x\n\n## Exit criteria\n\n- [ ] **Ship** it\n\n## Notes\n\n- [ ] later\n")
+    (issue,) = status_json(root, "3")["issues"]
+    # "Exit criteria" is no criteria heading by default: the README's task lists are its checklist
+    assert issue["criteria"]["total"] == 2
+    write(root, ".issue-flow.toml", 'criteria_headings = ["Exit criteria"]\n')
+    (issue,) = status_json(root, "3")["issues"]
+    assert issue["criteria"] == {"done": 0, "total": 1}
+    write(root, ".issue-flow.toml", "criteria_headings = [1]\n")
+    assert_one_line_error(run_cli("status", cwd=root))

@@ -68,6 +68,8 @@ class Config:
     releases: str = "docs/releases"
     templates: str | None = None
     default_branch: str = "main"
+    # headings (prefixes, case-insensitive) whose task items are an issue's criteria
+    criteria_headings: list[str] = factory(lambda: ["Acceptance", "Definition of done"])
     packages: list[Package] = factory(list)
     gates: list[Gate] = factory(lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
     release: dict[str, Any] = factory(dict)  # the [release] table, read by releasing.release_settings
@@ -176,7 +178,8 @@ def load_config(root: Path | None = None) -> Config:
     fsutil.recover_if_interrupted(root)
     table, source = raw_config(root)
     src = source.name if source else "configuration"
-    known = {"repository", "api_url", "docs", "releases", "templates", "default_branch", "packages", "gates", "release"}
+    known = {"repository", "api_url", "docs", "releases", "templates", "default_branch", "packages", "gates", "release",
+             "criteria_headings"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise IssueFlowError(f"{src}: unknown key(s) {', '.join(unknown)}")
@@ -201,6 +204,11 @@ def load_config(root: Path | None = None) -> Config:
         cfg.packages = detect_packages(root)
     if "release" in table:
         cfg.release = _expect(table["release"], dict, "release", src)
+    if "criteria_headings" in table:
+        heads = _expect(table["criteria_headings"], list, "criteria_headings", src)
+        if not heads or not all(isinstance(h, str) and h.strip() for h in heads):
+            raise IssueFlowError(f"{src}: 'criteria_headings' must be a list of heading prefixes (text)")
+        cfg.criteria_headings = [h.strip() for h in heads]
     if "gates" in table:
         cfg.gates = [_gate(g, i, src, root) for i, g in enumerate(_expect(table["gates"], list, "gates", src))]
     return cfg
