@@ -366,7 +366,6 @@ class Prepared:
     report: Path | None = None
     format: str | None = None
     own_report: bool = False  # issue-flow asked the runner for it (under .issue-flow/reports)
-    how: str = "summary lines of its output"
 
 
 def prepare(cfg: Config, gate: Gate, sha: str) -> Prepared:
@@ -382,7 +381,7 @@ def prepare(cfg: Config, gate: Gate, sha: str) -> Prepared:
     if not gate.command:
         raise IssueFlowError(f"gate {gate.name!r} has no command to run")
     if gate.report:
-        return Prepared(gate.command, cfg.root / gate.report, gate.format, how=f"report {gate.report}")
+        return Prepared(gate.command, cfg.root / gate.report, gate.format)
     found = runner_of(cfg.root, gate.command)
     if found is None and gate.format in _FORMAT_RUNNER:
         words = _words(gate.command)
@@ -395,8 +394,7 @@ def prepare(cfg: Config, gate: Gate, sha: str) -> Prepared:
     fmt, template = RUNNER_ARGS[tool]
     path = own_report_path(cfg, gate, sha)
     args = template.format(path=shlex.quote(_rel(cfg, path)))
-    how = {"jest": "jest --json --outputFile", "eslint": "eslint -f json -o"}[tool]
-    return Prepared(f"{gate.command} {separator}{args}", path, fmt, own_report=True, how=how)
+    return Prepared(f"{gate.command} {separator}{args}", path, fmt, own_report=True)
 
 
 def _stamp(path: Path | None) -> tuple[int, int, int] | None:
