@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import CORPUS, assert_one_line_error, require_corpus, run_cli
+from test_release import repo  # noqa: F401
 from verdaccio import free_port, npm_registry  # noqa: F401
 
 from issue_flow.adapters import registry as reg
@@ -137,3 +138,33 @@ def test_help_states_the_contract():
     assert res.code == 0
     for text in ("0  every released package version is on the registry", "1  at least one is not", "2  an error", "--registry URL", "--json"):
         assert text in res.out, text
+
+
+def test_close_names_only_published_versions_when_configured(repo, npm_registry):  # noqa: F811
+    """[release] close_published_only: "Resolved in v0.9.2 / 0.2.2" only for what is on the registry."""
+    from test_release import commit_all, record, release
+
+    assert release(repo, "462", "--patch").code == 0
+    for rel in ("package.json", f"{BACKEND}/package.json"):
+        p = repo / rel
+        p.write_text(p.read_text().replace("https://npm.pkg.github.com", npm_registry.url.rstrip("/")))
+    (repo / ".issue-flow.toml").write_text('repository = "acme/widgets"\n[release]\nclose_published_only = true\n')
+    commit_all(repo, "released, not yet published")
+    env = npm_registry.env()
+
+    def closure():
+        return run_cli("close", "462", "--force", "--dry-run", cwd=repo, env=env)
+
+    res = closure()
+    assert res.code == 1 and "none of its released versions is on the registry yet" in res.err, res
+    assert npm_registry.publish_ignoring_scripts(repo / BACKEND).returncode == 0
+    res = closure()
+    assert res.code == 0, res
+    assert "Closed as completed: released in v0.2.2." in res.out
+    assert npm_registry.publish_ignoring_scripts(repo).returncode == 0
+    res = closure()
+    assert res.code == 0 and "Closed as completed: released in v0.9.2 / 0.2.2." in res.out, res
+    # without the setting, the registry is not asked
+    (repo / ".issue-flow.toml").write_text('repository = "acme/widgets"\n')
+    res = run_cli("close", "462", "--force", "--dry-run", cwd=repo, env={"NPM_CONFIG_REGISTRY": f"http://127.0.0.1:{free_port()}/"})
+    assert res.code == 0 and "released in v0.9.2 / 0.2.2" in res.out, res

@@ -273,7 +273,9 @@ def build(cfg: Config, number: int, *, resolution_text: str | None = None, force
                 f"#{number}: no released versions found in the status row of its release item; "
                 "pass --resolution TEXT (e.g. --resolution '0.9.2 / 0.2.2')"
             )
-        resolution = Resolution(versions=versions)
+        from issue_flow.releasing import published_only  # [release] close_published_only
+
+        resolution = Resolution(versions=published_only(cfg, versions, number))
 
     parent = folder.parent
     if parent == number:

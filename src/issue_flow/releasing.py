@@ -885,5 +885,24 @@ def _tags_at_head(cfg: Config, tags: list[str], taken: set[str]) -> bool:
     return out.returncode == 0 and len(shas) == len(tags) + 1 and len(set(shas)) == 1
 
 
+def published_only(cfg: Config, versions: list[str], number: int) -> list[str]:
+    """``versions`` as close writes them: with ``[release] close_published_only``, only those
+    of the configured npm packages that are on their registry (one GET each, as
+    ``issue-flow published``); none of them published is exit 1 (publish first)."""
+    settings = release_settings(cfg)
+    if not settings.close_published_only:
+        return versions
+    from issue_flow.commands.published import check_packages
+    from issue_flow.errors import CheckFailed
+
+    rows = [r for r in check_packages(cfg, (), None) if r["checked"] and r["version"] in versions]
+    unpublished = {r["version"] for r in rows if not r["published"]}
+    kept = [v for v in versions if v not in unpublished]
+    if not kept:
+        shown = ", ".join(f"{r['name']}@{r['version']}" for r in rows) or " / ".join(versions)
+        raise CheckFailed(f"#{number}: none of its released versions is on the registry yet ({shown}): publish first")
+    return kept
+
+
 def _docs_of(folder: Any) -> list[Any]:
     return [d for d in (folder.readme, folder.tracking) if d is not None]
