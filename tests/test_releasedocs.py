@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from test_release import repo  # noqa: F401  (the release repository fixture)
 
 from issue_flow import releasedocs
 from issue_flow.config import Config, load_config
@@ -104,3 +105,103 @@ def test_describe(corpus_cfg):
     assert releasedocs.describe(corpus_cfg, "0.9.2", []) == "docs/releases/v0.9.2: release docs complete"
     msg = releasedocs.describe(corpus_cfg, "0.9.3", ["CHANGELOG.md", "RELEASE-NOTES.md"])
     assert msg == "docs/releases/v0.9.3: missing CHANGELOG.md, RELEASE-NOTES.md"
+
+
+# --------------------------------------------------------------------------- what release writes (issue 13, part 7)
+
+
+def test_check_folder(tmp_path):
+    assert releasedocs.check_folder(None, "patch") == ["CHANGELOG.md", "RELEASE-NOTES.md"]
+    (tmp_path / "CHANGELOG.md").write_text("x\n")
+    (tmp_path / "RELEASE-NOTES.md").write_text("  \n")
+    assert releasedocs.check_folder(tmp_path, "patch") == ["RELEASE-NOTES.md"]
+    assert "PACKAGE-STRUCTURE.md" in releasedocs.check_folder(tmp_path, "minor")
+
+
+def _repo_with_history(repo):
+    """v0.9.1 tagged at the corpus commit; then #459 edited and #500 added; #461 unchanged."""
+    from test_release import commit_all, record, sh
+
+    (repo / "docs/issues/ISSUE-461").mkdir(parents=True)
+    (repo / "docs/issues/ISSUE-461/README.md").write_text("# Issue #461: before the tag\n")
+    commit_all(repo, "461")
+    sh(repo, "tag", "-a", "v0.9.1", "-m", "0.9.1")
+    readme = repo / "docs/issues/ISSUE-459/README.md"
+    readme.write_text(readme.read_text() + "\nA note after 0.9.1.\n")
+    (repo / "docs/issues/ISSUE-500").mkdir(parents=True)
+    (repo / "docs/issues/ISSUE-500/README.md").write_text(
+        "# Issue #500: Mic permission prompt | shown twice\n\n**GitHub:** [#500](https://github.com/Signal-Meaning/dg_react_agent/issues/500)\n"
+    )
+    commit_all(repo, "work since 0.9.1")
+    record(repo)
+
+
+def test_release_docs_list_every_issue_changed_since_the_previous_tag(repo):
+    from test_release import release
+
+    _repo_with_history(repo)
+    res = release(repo, "462", "--patch", "--json")
+    assert res.code == 0, res
+    import json
+
+    assert json.loads(res.out)["issues"] == [462, 459, 500]
+    changelog = (repo / "docs/releases/v0.9.2/CHANGELOG.md").read_text()
+    fixed = changelog.split("### Fixed\n", 1)[1].split("\n## ", 1)[0]
+    entries = [line for line in fixed.splitlines() if line.startswith("- ")]
+    assert [e.rsplit("(#", 1)[1] for e in entries] == ["462)", "459)", "500)"]
+    assert "Mic permission prompt \\| shown twice (#500)" in fixed  # the title, escaped for Markdown
+    assert "[docs/issues/ISSUE-500/](../../issues/ISSUE-500/)" in changelog
+    assert "(https://github.com/Signal-Meaning/dg_react_agent/issues/500)" in changelog
+    assert "#461" not in changelog  # unchanged since the tag
+    assert "Changes since" not in changelog  # no repository known here: no compare link
+    notes = (repo / "docs/releases/v0.9.2/RELEASE-NOTES.md").read_text()
+    assert "## Issues in this release" in notes and "#500" in notes and "#459" in notes
+    # every relative link of the release docs resolves
+    import re
+
+    for target in re.findall(r"\]\((\.\./[^)]+)\)", changelog + notes):
+        assert (repo / "docs/releases/v0.9.2" / target).exists(), target
+
+
+def test_without_a_previous_tag_only_the_issue_is_listed(repo):
+    from test_release import release
+
+    res = release(repo, "462", "--patch", "--json")
+    assert res.code == 0
+    import json
+
+    assert json.loads(res.out)["issues"] == [462]
+
+
+def test_package_structure_when_configured(repo):
+    from test_release import commit_all, record, release
+
+    assert release(repo, "462", "--patch", "--dry-run").out.count("PACKAGE-STRUCTURE.md") == 0
+    (repo / ".issue-flow.toml").write_text("[release]\npackage_structure = true\n")
+    commit_all(repo, "config")
+    record(repo)
+    res = release(repo, "462", "--patch")
+    assert res.code == 0, res
+    text = (repo / "docs/releases/v0.9.2/PACKAGE-STRUCTURE.md").read_text()
+    assert text.startswith("# Package Structure: @signal-meaning/voice-agent-react@v0.9.2, @signal-meaning/voice-agent-backend@v0.2.2\n")
+    assert "### Files Included in Package" in text and '"files" field' in text
+    assert "\ndist\nsrc\n" in text  # the component's "files"
+    assert "| `main` | `dist/index.js` |" in text
+    assert "npm install @signal-meaning/voice-agent-backend@0.2.2" in text
+
+
+def test_a_bad_release_setting_is_one_line(repo):
+    from conftest import refused
+    from test_release import commit_all, record, release
+
+    for toml, message in (
+        ("[release]\nnope = 1\n", "unknown key(s) in [release]: nope"),
+        ("[release]\npackage_structure = \"yes\"\n", "'release.package_structure' must be a bool"),
+        ("[release]\nfolder = \"v{versoin}\"\n", "may use {version}, {name} and {component} only"),
+        ("[release]\nlocks = [\"../x/package-lock.json\"]\n", "inside the repository"),
+    ):
+        (repo / ".issue-flow.toml").write_text(toml)
+        commit_all(repo, "config")
+        record(repo)
+        res = refused(repo, lambda: release(repo, "462", "--patch"), 2)
+        assert message in res.err, (toml, res)
