@@ -425,3 +425,41 @@ def test_package_json_property(before, after, old, indent, ensure_ascii, crlf):
         spliced.append(data[:k] + b'"9.9.9"' + data[k + len(lit):])
         k = data.find(lit, k + 1)
     assert out in spliced
+
+
+# --------------------------------------------------------------------------- several fields at once (issue 13)
+
+
+def test_set_json_strings_changes_exactly_the_named_fields():
+    from issue_flow.adapters.manifests import set_json_strings
+
+    data = (
+        '\ufeff{\n  "name": "é",\n  "version": "0.9.1",\n  "packages": {\n    "": {"version": "0.9.1"},\n'
+        '    "node_modules/x": {"version": "0.2.1"},\n    "packages/b": {"name": "b", "version": "0.2.1"}\n  }\n}'
+    ).encode("utf-8")
+    out, olds = set_json_strings(
+        data,
+        {("version",): "0.10.0", ("packages", "", "version"): "0.10.0", ("packages", "packages/b", "version"): "0.3.0",
+         ("packages", "missing", "version"): "9.9.9"},
+        "package-lock.json",
+    )
+    assert olds == {("version",): "0.9.1", ("packages", "", "version"): "0.9.1",
+                    ("packages", "packages/b", "version"): "0.2.1", ("packages", "missing", "version"): None}
+    expected = data.replace(b'"version": "0.9.1"', b'"version": "0.10.0"').replace(
+        b'"name": "b", "version": "0.2.1"', b'"name": "b", "version": "0.3.0"')
+    assert out == expected  # BOM, the non-ASCII name, the dependency at 0.2.1 and no final newline kept
+
+
+def test_set_json_strings_refuses_a_non_string_value():
+    from issue_flow.adapters.manifests import set_json_strings
+
+    with pytest.raises(IssueFlowError, match="is not a string"):
+        set_json_strings(b'{"packages": {"a": {"version": 1}}}', {("packages", "a", "version"): "2.0.0"})
+
+
+def test_workspace_entry_keys(tmp_path):
+    from issue_flow.adapters.manifests import workspace_entry
+
+    assert workspace_entry(tmp_path, tmp_path / "packages/b/package.json") == ("packages", "packages/b", "version")
+    assert workspace_entry(tmp_path / "test-app", tmp_path / "package.json") == ("packages", "..", "version")
+    assert workspace_entry(tmp_path, tmp_path / "package.json") is None
