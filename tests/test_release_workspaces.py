@@ -174,3 +174,21 @@ def test_init_writes_the_workspace_packages(tmp_path, monkeypatch):
     text = (root / ".issue-flow.toml").read_text()
     assert 'manifest = "apps/web/package.json"' in text and 'tag_prefix = "web-v"' in text
     assert 'manifest = "package.json"' in text
+
+
+def test_a_lock_that_installs_the_released_package_from_the_registry_is_reported(tmp_path, monkeypatch):
+    root = workspace_repo(tmp_path / "repo", monkeypatch, lock_for_test_app=False)
+    (root / "examples/app").mkdir(parents=True)
+    (root / "examples/app/package-lock.json").write_text(dump({
+        "name": "app", "lockfileVersion": 3,
+        "packages": {"": {"name": "app"}, "node_modules/@signal-meaning/voice-agent-backend": {
+            "version": "0.2.1", "resolved": "https://r/voice-agent-backend-0.2.1.tgz", "integrity": "sha512-x"}},
+    }))
+    commit_all(root, "example")
+    record(root)
+    before = (root / "examples/app/package-lock.json").read_bytes()
+    res = release(root, "7", "--patch")
+    assert res.code == 0, res
+    assert ('examples/app/package-lock.json records @signal-meaning/voice-agent-backend 0.2.1 '
+            '(packages["node_modules/@signal-meaning/voice-agent-backend"]); not bumped') in res.out
+    assert (root / "examples/app/package-lock.json").read_bytes() == before

@@ -436,6 +436,7 @@ class _Locks:
                 key = manifests.workspace_entry(lock.parent, self.cfg.root / b.manifest)
                 if key is not None:
                     keys[key] = b
+                keys[("packages", f"node_modules/{b.display}", "version")] = b  # installed from a registry
             if not keys:
                 continue
             try:
