@@ -68,74 +68,48 @@ def open_items(folder) -> list[dict]:
     return out
 
 
-def render(data: dict) -> str:
-    lines = []
-    for it in data["issues"]:
-        t, c, p = it["tasks"], it["criteria"], it["phases"]
-        parts = [f"#{it['number']:<5}", f"tasks {t['done']}/{t['total']}"]
-        if c["total"]:
-            parts.append(f"criteria {c['done']}/{c['total']}")
-        if it["pairing"] != "none":
-            parts.append(f"(paired by {it['pairing']} with {it['status_rows']} rows)")
-        if p["total"]:
-            parts.append(f"phases {p['done']}/{p['total']}")
-        if it["parent"]:
-            parts.append(f"parent #{it['parent']}")
-        if it["children"]:
-            parts.append("children " + ", ".join(f"#{n}" for n in it["children"]))
-        title = it["title"]
-        if len(title) > 60:
-            title = title[:57] + "..."
-        lines.append("  ".join(parts) + f"  {title}")
-        for d in it["drift"]:
-            lines.append(f"        drift: {d}")
-        for d in it.get("unpaired", []):
-            lines.append(f"        unpaired: {d}")
-        if "open_items" in it:
-            for doc in it["documents"]:
-                dt = doc["tasks"]
-                lines.append(f"  {doc['path']}: {dt['done']}/{dt['total']}")
-                for sec in doc["sections"]:
-                    if sec["section"]:
-                        lines.append(f"    {sec['section'][:70]}: {sec['done']}/{sec['total']}")
-            if it["open_items"]:
-                lines.append(f"  open items ({len(it['open_items'])}):")
-                for o in it["open_items"]:
-                    lines.append(f"    {o['address']}  {o['name'][:70]}")
-    if data["skipped"]:
-        lines.append(f"skipped {len(data['skipped'])}:")
-        for s in data["skipped"]:
-            lines.append(f"  {s['path']}: {s['reason']}")
-    if not data["issues"]:
-        lines.insert(0, "no issues found")
-    return "\n".join(lines)
-
-
 @click.command()
 @click.argument("number", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")
+@click.option("--open", "open_only", is_flag=True, help="Only issues with open items.")
+@click.option("--drift", is_flag=True, help="Only issues with drift or unpaired items.")
+@click.option("--parent", metavar="N", default=None, help="Only the children of issue N.")
+@click.option("--label", metavar="NAME", default=None, help="Only issues whose **Labels:** line names NAME.")
+@click.option("--tree", is_flag=True, help="Show parents with their children below them.")
+@click.option("--verbose", "-v", is_flag=True, help="List the skipped entries one by one.")
 @click.pass_obj
-def command(app, number: str | None, as_json: bool) -> None:
+def command(app, number: str | None, as_json: bool, open_only: bool, drift: bool, parent: str | None,
+            label: str | None, tree: bool, verbose: bool) -> None:
     """Progress of every issue, or of issue NUMBER with its open items.
 
     An issue is all of its documents: a folder (README, TRACKING and every other Markdown
     file), loose ISSUE-N-SLUG.md files, folders naming several issues, epics and the
     issues nested in them. For each: tasks done/total (every task item and status row of
     its documents), acceptance criteria and how they pair with the status table that
-    mirrors them, TRACKING phases, parent and children, and drift.
+    mirrors them, TRACKING phases, parent and children, and drift. The list fits the
+    terminal (COLUMNS is honoured); colour only on a terminal, never with NO_COLOR.
 
     \b
     Examples:
-      issue-flow status
-      issue-flow status 462          # open items with their addresses
-      issue-flow status --json
+      issue-flow status --open --tree
+      issue-flow status 462          # each document's open items, with addresses
+      issue-flow status --json | jq '.issues[] | select(.drift != [])'
     """
+    import sys
+
+    from issue_flow.commands import status_view as view
     from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json
 
     n = parse_number(number) if number is not None else None
+    p = parse_number(parent, "--parent") if parent is not None else None
     data = collect(app.config, n)
+    data = view.select(data, open_only=open_only, drift=drift, parent=p, label=label)
     if as_json:
         emit_json(data)
+        return
+    colour = view.use_colour(sys.stdout.isatty())
+    if n is not None and data["issues"]:
+        click.echo(view.render_one(data["issues"][0], columns=view.width(), colour=colour))
     else:
-        click.echo(render(data))
+        click.echo(view.render_list(data, columns=view.width(), colour=colour, verbose=verbose, tree=tree))

@@ -339,6 +339,14 @@ class IssueFolder:
         return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", self.title_markdown)
 
     @property
+    def labels(self) -> list[str]:
+        """The ``**Labels:**`` header line of the primary document, as a list."""
+        h = self.header(("Labels", "Label"))
+        if h is None:
+            return []
+        return [x for x in (strip_markup(v).strip(" `") for v in h.value.split(",")) if x]
+
+    @property
     def parent(self) -> int | None:
         h = self.header(PARENT_KEYS)
         return h.number if h else None

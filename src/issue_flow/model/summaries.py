@@ -24,7 +24,7 @@ from typing import Any
 from issue_flow import __version__
 from issue_flow.errors import IssueFlowError
 
-CACHE_VERSION = f"2/{__version__}"
+CACHE_VERSION = f"3/{__version__}"
 RACY_SECONDS = 2.0
 SCHEMA = 2  # of ``status --json``
 
@@ -77,6 +77,7 @@ def summarize(folder: Any) -> dict[str, Any]:
         "pairing": prog["pairing"],
         "phases": {"done": prog["phases_done"], "total": prog["phases_total"]},
         "parent": folder.parent,
+        "labels": folder.labels,
         "drift": [f.message for f in findings if f.kind == "drift"],
         "unpaired": [f.message for f in findings if f.kind == "unpaired"],
     }
@@ -177,7 +178,7 @@ class SummaryCache:
 
 
 _FIELDS = {"number": int, "path": str, "title": str, "tasks": dict, "documents": list, "criteria": dict,
-           "phases": dict, "drift": list, "unpaired": list, "pairing": str, "status_rows": int}
+           "phases": dict, "drift": list, "labels": list, "unpaired": list, "pairing": str, "status_rows": int}
 
 
 def _well_formed(summary: dict[str, Any]) -> bool:
