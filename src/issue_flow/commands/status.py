@@ -32,7 +32,7 @@ def collect(cfg, number: int | None) -> dict:
         except IssueFlowError as exc:
             if number == ref.number:
                 raise
-            skipped.append({"path": folder.rel, "reason": exc.message})
+            skipped.append({"path": folder.rel, "reason": exc.message, "error": True})
         folder.forget()
     if number is None:
         cache.forget_others(keys)
