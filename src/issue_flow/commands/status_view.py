@@ -133,7 +133,7 @@ def render_list(data: dict, *, columns: int, colour: bool, verbose: bool = False
     skipped = data.get("skipped", [])
     unreadable = [s for s in skipped if s.get("error")]
     if unreadable and not verbose:  # a document that cannot be read is always shown
-        lines += [paint(cut(f"cannot read {s['path']}: {s['reason']}", columns), "red") for s in unreadable]
+        lines += [paint(f"cannot read {s['path']}: {s['reason']}", "red") for s in unreadable]
         skipped = [s for s in skipped if not s.get("error")]
     if skipped:
         if verbose:
