@@ -70,6 +70,7 @@ class Config:
     default_branch: str = "main"
     # headings (prefixes, case-insensitive) whose task items are an issue's criteria
     criteria_headings: list[str] = factory(lambda: ["Acceptance", "Definition of done"])
+    lint: dict = factory(dict)  # [lint] ignore = ["KIND [PATH-GLOB]", ...]
     packages: list[Package] = factory(list)
     gates: list[Gate] = factory(lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
     release: dict[str, Any] = factory(dict)  # the [release] table, read by releasing.release_settings
@@ -179,7 +180,7 @@ def load_config(root: Path | None = None) -> Config:
     table, source = raw_config(root)
     src = source.name if source else "configuration"
     known = {"repository", "api_url", "docs", "releases", "templates", "default_branch", "packages", "gates", "release",
-             "criteria_headings"}
+             "criteria_headings", "lint"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise IssueFlowError(f"{src}: unknown key(s) {', '.join(unknown)}")
@@ -204,6 +205,15 @@ def load_config(root: Path | None = None) -> Config:
         cfg.packages = detect_packages(root)
     if "release" in table:
         cfg.release = _expect(table["release"], dict, "release", src)
+    if "lint" in table:
+        lint = _expect(table["lint"], dict, "lint", src)
+        unknown_lint = sorted(set(lint) - {"ignore"})
+        if unknown_lint:
+            raise IssueFlowError(f"{src}: unknown key(s) in [lint]: {', '.join(unknown_lint)} (known: ignore)")
+        ignore = _expect(lint.get("ignore", []), list, "lint.ignore", src)
+        if not all(isinstance(r, str) and r.strip() for r in ignore):
+            raise IssueFlowError(f"{src}: lint.ignore must be a list of rules like \"dead-link docs/old/**\"")
+        cfg.lint = {"ignore": ignore}
     if "criteria_headings" in table:
         heads = _expect(table["criteria_headings"], list, "criteria_headings", src)
         if not heads or not all(isinstance(h, str) and h.strip() for h in heads):
