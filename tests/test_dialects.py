@@ -397,3 +397,17 @@ def test_criteria_headings_are_configurable(tmp_path):
     assert issue["criteria"] == {"done": 0, "total": 1}
     write(root, ".issue-flow.toml", "criteria_headings = [1]\n")
     assert_one_line_error(run_cli("status", cwd=root))
+
+
+def test_a_name_in_several_documents_ticks_the_one_not_yet_done(tmp_path):
+    root = tmp_path / "r"
+    (root / ".git").mkdir(parents=True)
+    write(root, "docs/issues/ISSUE-4/RELEASE-v1.md", "# v1\n\n- [x] Tests passing\n")
+    write(root, "docs/issues/ISSUE-4/RELEASE-v2.md", "# v2\n\n- [ ] Tests passing\n")
+    write(root, "docs/issues/ISSUE-4/RELEASE-v3.md", "# v3\n\n- [ ] Tests passing\n")
+    res = check(root, "4", "Tests passing")
+    assert_one_line_error(res)  # two are open: which one is not for issue-flow to guess
+    (root / "docs/issues/ISSUE-4/RELEASE-v3.md").write_text("# v3\n\n- [x] Tests passing\n")
+    assert check(root, "4", "Tests passing").code == 0
+    assert (root / "docs/issues/ISSUE-4/RELEASE-v2.md").read_text() == "# v2\n\n- [x] Tests passing\n"
+    assert (root / "docs/issues/ISSUE-4/RELEASE-v1.md").read_text() == "# v1\n\n- [x] Tests passing\n"

@@ -81,7 +81,7 @@ def plan_check(cfg, number: int, query: str, *, done: bool, note: str | None, fo
 
     folder = load_issue(cfg, number)
     pool = itemmod.items(folder)
-    item = itemmod.resolve(folder, query, pool)
+    item = itemmod.resolve(folder, query, pool, want=done)
     if not force:
         itemmod.check_order(folder, item, done, pool)
     old_evidence = None

@@ -226,13 +226,31 @@ def _match_address(pool: list[Item], q: str) -> list[Item]:
     return found
 
 
-def resolve(folder: IssueFolder, query: str, pool: list[Item] | None = None) -> Item:
+def resolve(folder: IssueFolder, query: str, pool: list[Item] | None = None, *, want: bool | None = None) -> Item:
+    """The one item ``query`` names (see the module docstring).
+
+    With ``want`` (the state a tick or untick asks for), a name that fits several items
+    fits the one that is not yet in that state when all the others already are: ticking
+    "Tests passing" where three release checklists have it and two are done ticks the third.
+    """
     pool = items(folder) if pool is None else pool
+    found = _resolve(folder, query, pool, want)
+    return found
+
+
+def _narrow(found: list[Item], want: bool | None) -> list[Item]:
+    if want is None or len(found) < 2:
+        return found
+    pending = [it for it in found if it.done is not want]
+    return pending if len(pending) == 1 else found
+
+
+def _resolve(folder: IssueFolder, query: str, pool: list[Item], want: bool | None) -> Item:
     q = query.strip()
     if not q:
         raise IssueFlowError("ITEM is empty: give a label, the start of an item's text, a number or an address")
     if _is_address(q):
-        found = _match_address(pool, q)
+        found = _narrow(_match_address(pool, q), want)
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
@@ -255,6 +273,7 @@ def resolve(folder: IssueFolder, query: str, pool: list[Item] | None = None) -> 
         [it for it in pool if nq in it.names],
         [it for it in pool if any(_prefix(n, nq) for n in it.names)],
     ):
+        tier = _narrow(tier, want)
         if len(tier) == 1:
             return tier[0]
         if len(tier) > 1:
