@@ -225,13 +225,13 @@ def test_a_name_in_several_sections_is_ambiguous_and_an_address_is_not(tree):
     assert res.code == 0, res  # one Publish item in #512/#515's documents
     res = check(tree, "512", "GRE")
     assert res.code == 0, res
-    write(tree, "docs/issues/ISSUE-512-515/TDD-513.md", "# 513\n\n## Plan\n\n- [ ] **GREEN:** 513 passes.\n")
-    res = check(tree, "512", "GREEN", "--undo")
+    write(tree, "docs/issues/ISSUE-512-515/TDD-513.md", "# 513\n\n## Plan\n\n- [x] **GREEN:** 513 passes.\n")
+    res = check(tree, "512", "GREEN", "--undo")  # both are done: which to untick is not to be guessed
     assert_one_line_error(res)
     assert "README.md#512--warnings:2" in res.err and "TDD-513.md#plan:1" in res.err
-    res = check(tree, "512", "TDD-513.md#plan:1")
+    res = check(tree, "512", "TDD-513.md#plan:1", "--undo")
     assert res.code == 0, res
-    assert "- [x] **GREEN:** 513 passes." in (tree / "docs/issues/ISSUE-512-515/TDD-513.md").read_text()
+    assert "- [ ] **GREEN:** 513 passes." in (tree / "docs/issues/ISSUE-512-515/TDD-513.md").read_text()
     assert before != snapshot(tree)
 
 
