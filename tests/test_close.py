@@ -295,11 +295,11 @@ def test_issue_without_parent_posts_no_pointer(repo, server):
     assert "| Close #462, update #459 | ✅ closed as completed |" in readme.read_text()
 
 
-def test_bug_459_close_item_is_issue_closed(tmp_path, server):
+def test_bug_459_close_item_is_issue_closed(tmp_path, server, corpus):
     root = tmp_path / "repo"
     root.mkdir()
     (root / ".issue-flow.toml").write_text("")
-    copy_tree(CORPUS / "docs/issues/ISSUE-459", root / "docs/issues/ISSUE-459")
+    copy_tree(corpus / "docs/issues/ISSUE-459", root / "docs/issues/ISSUE-459")
     res = close(root, server, "459", "--resolution", "0.9.1 / 0.2.1")
     assert res.code == 0, res
     readme = (root / README_459).read_text()
