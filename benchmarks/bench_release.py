@@ -1,14 +1,15 @@
-"""Whole-process wall time of ``issue-flow release 462 --patch --dry-run``, beside tbump.
+"""Whole-process wall time of ``issue-flow release 462 --minor --dry-run``, beside tbump.
 
 Run: ``python benchmarks/bench_release.py [--runs N] [--corpus PATH] [--no-tbump]``.
 
 Builds a throw-away git repository like tests/test_release.py does (the corpus's
 component 0.9.1 with its 549 KB lock, its backend 0.2.1 with its lock at 0.1.2, the
-folders ISSUE-459 and ISSUE-462, gate reports recorded for HEAD), then times N runs of
-the dry run (two packages, two locks, two release documents, the README tick, every
-diff) after one warm-up run, and prints the median, min and max.
+folders ISSUE-459 and ISSUE-462, gate reports recorded for HEAD, the previous tag v0.9.1),
+then times N runs of the dry run (two packages, two locks, the release documents listing the
+issues changed since the tag, the README tick, every diff) after one warm-up run, for
+``--minor`` and ``--patch`` (``--parts``), and prints the median, min and max.
 
-For scale it does the same for ``tbump --dry-run --non-interactive 0.9.2`` bumping one
+For scale it does the same for ``tbump --dry-run --non-interactive 0.10.0`` bumping one
 file (the root package.json, configured by a tbump.toml) in a copy of that repository.
 tbump is installed with pip into its own virtualenv under ``benchmarks/.work/`` the
 first time (from the package index pip is configured with); if that fails, only
@@ -113,6 +114,7 @@ def build_repo(corpus: Path, root: Path, exe: list[str]) -> None:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     init_repo(root)
+    git(root, "tag", "-a", "v0.9.1", "-m", "0.9.1")  # the previous release: its issues are listed
     p = subprocess.run(exe + ["gate", "--record"], cwd=root, capture_output=True, text=True)
     if p.returncode != 0:
         raise SystemExit(f"issue-flow gate --record failed: {p.stderr.strip()}")
@@ -134,6 +136,27 @@ def measure(cmd: list[str], cwd: Path, runs: int) -> tuple[list[float], list[flo
         r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu.append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
     return wall, cpu
+
+
+def measure_turns(cmds: dict[str, tuple[list[str], Path]], runs: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Like :func:`measure` for several commands taking turns (one run of each per round), so
+    that a busy moment of the machine falls on all of them alike."""
+    import resource
+
+    for name, (cmd, cwd) in cmds.items():
+        first = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        if first.returncode != 0:
+            raise SystemExit(f"{name} failed ({first.returncode}): {(first.stderr or first.stdout)[-500:]}")
+    out: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in cmds}
+    for _ in range(runs):
+        for name, (cmd, cwd) in cmds.items():
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=cwd, capture_output=True)
+            out[name][0].append(time.perf_counter() - t)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            out[name][1].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return out
 
 
 def tbump_command() -> list[str] | None:
@@ -185,6 +208,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--no-tbump", action="store_true", help="measure issue-flow only")
+    ap.add_argument("--parts", default="minor,patch", help="release parts to time (default: minor,patch)")
     args = ap.parse_args()
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus} (use --corpus)")
@@ -208,18 +232,27 @@ def main() -> None:
         floor = [sys.executable, "-c", "import click, jinja2, semver, subprocess, json, pathlib"]
         _, line = summary(measure(floor, repo, args.runs))
         print(f"{'(floor) python -c import click, jinja2, semver':<46} {line}")
-        ours, line = summary(measure(exe + ["release", "462", "--patch", "--dry-run"], repo, args.runs))
-        print(f"{'issue-flow release 462 --patch --dry-run':<46} {line}   (2 packages, 2 locks)")
-
-        theirs = None
+        parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+        cmds = {f"issue-flow release 462 --{p} --dry-run": (exe + ["release", "462", f"--{p}", "--dry-run"], repo) for p in parts}
         tbump = None if args.no_tbump else tbump_command()
+        tname = "tbump --dry-run --non-interactive 0.10.0"
         if tbump is not None:
             troot = Path(tmp) / "tbump"
             build_tbump_repo(args.corpus, troot)
-            theirs, line = summary(measure(tbump + ["--dry-run", "--non-interactive", "0.9.2"], troot, args.runs))
-            print(f"{'tbump --dry-run --non-interactive 0.9.2':<46} {line}   (1 file)")
+            cmds[tname] = (tbump + ["--dry-run", "--non-interactive", "0.10.0"], troot)
+        results = measure_turns(cmds, args.runs)  # taking turns, in the same run
+        medians = {}
+        for name, times in results.items():
+            medians[name], line = summary(times)
+            what = "(1 file)" if name == tname else "(2 packages, 2 locks, docs)"
+            print(f"{name:<46} {line}   {what}")
+        theirs = medians.get(tname)
+        ours = medians[next(iter(cmds))]
     if theirs:
-        print(f"ratio issue-flow / tbump: {ours / theirs:.2f}")
+        for name, med in medians.items():
+            if name != tname:
+                verdict = "at or below" if med <= theirs else "above"
+                print(f"ratio {name} / tbump: {med / theirs:.2f} ({verdict} tbump)")
     verdict = "meets" if ours < TARGET_MS else "misses"
     print(f"target: issue-flow median < {TARGET_MS:.0f} ms: {verdict} it ({ours:.1f} ms)")
 

@@ -187,3 +187,21 @@ def test_help_has_examples_and_the_parts():
     assert res.code == 0
     for text in ("--minor", "--major", "--pre NAME", "NAME[=PART]", "voice-agent-react=minor", "--github-release", "Examples"):
         assert text in res.out, text
+
+
+def test_tags_read_from_git_agree_with_git(repo):
+    from issue_flow.releasing import local_tags
+
+    sh(repo, "tag", "v0.9.1")
+    sh(repo, "tag", "-a", "voice-agent-backend-v0.2.1", "-m", "x")
+    sh(repo, "tag", "nested/v1")
+    names = ["v0.9.1", "voice-agent-backend-v0.2.1", "nested/v1", "v0.9.2", "voice-agent-backend-v0.2.2"]
+    loose = local_tags(repo, names)
+    sh(repo, "pack-refs", "--all")
+    packed = local_tags(repo, names)
+    assert loose == packed == {"v0.9.1", "voice-agent-backend-v0.2.1", "nested/v1"}
+    refused(repo, lambda: release(repo, "462", "--package", "voice-agent-backend=0.2.1"), 2)  # not greater
+    sh(repo, "tag", "v0.10.0")
+    sh(repo, "pack-refs", "--all")
+    res = refused(repo, lambda: release(repo, "462", "--minor"), 2)
+    assert "tag v0.10.0 already exists" in res.err

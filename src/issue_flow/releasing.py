@@ -40,7 +40,6 @@ import datetime as _dt
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +47,7 @@ from issue_flow import fsutil
 from issue_flow.config import Config, Package
 from issue_flow.errors import IssueFlowError
 from issue_flow.plan import FileWrite, Plan
+from issue_flow.records import factory, record
 
 RELEASE_TEMPLATES = "release"
 # templates rendered only when a [release] setting asks for them
@@ -55,20 +55,23 @@ OPTIONAL_TEMPLATES = {"PACKAGE-STRUCTURE.md": "package_structure"}
 MAX_LISTED_ISSUES = 200
 
 _VERSION = r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?"
-_LEADING_VERSIONS = re.compile(rf"\s*({_VERSION}(?:\s*(?:/|,|and|&)\s*{_VERSION})*)")
+# patterns are compiled on first use (re's cache), not at import: most runs need few of them
+_LEADING_VERSIONS = rf"\s*({_VERSION}(?:\s*(?:/|,|and|&)\s*{_VERSION})*)"
 
 
 # --------------------------------------------------------------------------- settings
 
+DEFAULT_FOLDER = "v{version}"
 
-@dataclass
+
+@record
 class Settings:
     """The ``[release]`` table of the configuration."""
 
-    folder: str = "v{version}"
+    folder: str = DEFAULT_FOLDER
     other_folder: str = "{name}-v{version}"
     package_structure: bool = False
-    locks: list[str] = field(default_factory=list)
+    locks: list[str] = factory(list)
     report_locks: bool = True
     registry: str | None = None
     close_published_only: bool = False
@@ -118,7 +121,7 @@ def release_settings(cfg: Config) -> Settings:
 # --------------------------------------------------------------------------- data
 
 
-@dataclass
+@record
 class Bump:
     """One package's bump."""
 
@@ -134,8 +137,8 @@ class Bump:
     lock: str | None = None
     lock_old: str | None = None
     lock_note: str | None = None
-    notes: list[str] = field(default_factory=list)  # other lock notes (workspace entries)
-    locks: list[str] = field(default_factory=list)  # every lock file changed for this package
+    notes: list[str] = factory(list)  # other lock notes (workspace entries)
+    locks: list[str] = factory(list)  # every lock file changed for this package
 
     @property
     def kind(self) -> str:
@@ -167,24 +170,24 @@ class Bump:
         }
 
 
-@dataclass
+@record
 class Release:
     cfg: Config
     number: int
     bumps: list[Bump]
-    plan: Plan = field(default_factory=Plan)
+    plan: Plan = factory(Plan)
     docs_dir: Path | None = None
     docs_existing: bool = False  # the release folder was there already: used as it is
     item: Any = None  # items.Item of the release item, None when there is none
     evidence: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # lock notes, reported locks
+    warnings: list[str] = factory(list)
+    notes: list[str] = factory(list)  # lock notes, reported locks
     date: str = ""
     already: bool = False  # released before: nothing to write (maybe a commit, tags, a GitHub Release)
-    issue_files: list[Path] = field(default_factory=list)
+    issue_files: list[Path] = factory(list)
     previous_tag: str | None = None
-    issues: list[dict[str, Any]] = field(default_factory=list)
-    settings: Settings = field(default_factory=Settings)
+    issues: list[dict[str, Any]] = factory(list)
+    settings: Settings = factory(Settings)
 
     @property
     def versions(self) -> str:
@@ -332,6 +335,9 @@ def plan_bump(
     return bump, [(path, data, new_data)]
 
 
+LOCKS_LISTING = ("ls-files", "-z", "--", "*package-lock.json", "*npm-shrinkwrap.json")
+
+
 class _Locks:
     """Every lock edit of a release, merged per file (a root lock may hold several)."""
 
@@ -341,6 +347,7 @@ class _Locks:
         self.changes: dict[Path, dict[tuple[str, ...], str]] = {}
         self.owner: dict[tuple[Path, tuple[str, ...]], Bump] = {}
         self.required: set[Path] = set()
+        self.listed: _Background | None = None  # git ls-files of the locks, started early
 
     def rel(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.cfg.root)).as_posix()
@@ -414,20 +421,17 @@ class _Locks:
 
     def report_others(self, bumps: list[Bump]) -> list[str]:
         """Tracked locks not changed that record a released package's old version."""
-        from issue_flow.adapters import git, manifests
+        from issue_flow.adapters import manifests
 
         npm = [b for b in bumps if b.ecosystem == "npm"]
         if not npm or not self.settings.report_locks:
             return []
-        try:
-            listed = git._git(self.cfg.root, "ls-files", "-z", "--", "*package-lock.json", "*npm-shrinkwrap.json", check=False)
-        except (IssueFlowError, OSError):
-            return []
-        if listed.returncode != 0:
+        listed = (self.listed or _Background(self.cfg.root, *LOCKS_LISTING)).result()
+        if listed is None:
             return []
         handled = set(self.changes)
         notes = []
-        for rel_path in sorted(p for p in listed.stdout.split("\0") if p):
+        for rel_path in sorted(p for p in listed.split("\0") if p):
             lock = self.cfg.root / rel_path
             if lock in handled or "node_modules" in rel_path.split("/") or not lock.is_file():
                 continue
@@ -453,10 +457,76 @@ class _Locks:
         return notes
 
 
+# --------------------------------------------------------------------------- git, in the background
+
+
+class _Background:
+    """A git command started now and read later, so it runs while the plan is being made.
+
+    (Each git process costs a few milliseconds; the two a release asks for besides the
+    tags, the tracked locks and the files changed since the previous tag, overlap with
+    reading the issue and scanning the locks.) Any failure reads as "no answer".
+    """
+
+    def __init__(self, root: Path, *args: str):
+        import subprocess
+
+        from issue_flow.adapters import git
+
+        try:
+            self.proc: Any = subprocess.Popen(
+                ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, env=git._env(),
+            )
+        except OSError:
+            self.proc = None
+        self._out: str | None = None
+
+    def result(self) -> str | None:
+        """The command's output, or None when it failed."""
+        if self.proc is None:
+            return None
+        if self._out is None:
+            data, _ = self.proc.communicate()
+            self._out = data.decode("utf-8", "replace") if self.proc.returncode == 0 else ""
+            self._ok = self.proc.returncode == 0
+        return self._out if self._ok else None
+
+
 # --------------------------------------------------------------------------- tags
 
 
-_BAD_REF = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]")
+def _listable(tag: str) -> bool:
+    return bool(tag) and not tag.startswith("-") and not any(c in tag for c in "*?[\\")
+
+
+def local_tags(root: Path, tags: list[str]) -> set[str] | None:
+    """Which of ``tags`` exist, read from ``.git`` without a process, or None to ask git.
+
+    Only for a plain ``.git`` folder with the files ref backend: a tag is a file under
+    ``refs/tags/`` or a line of ``packed-refs`` (git keeps it nowhere else). A worktree,
+    a reftable repository or anything unexpected answers None.
+    """
+    gitdir = Path(root) / ".git"
+    try:
+        if not gitdir.is_dir() or (gitdir / "reftable").exists() or (gitdir / "commondir").exists():
+            return None
+        found = {t for t in tags if _listable(t) and (gitdir / "refs" / "tags" / t).is_file()}
+        rest = [t for t in tags if _listable(t) and t not in found]
+        packed = gitdir / "packed-refs"
+        if rest and packed.is_file():
+            names = set()
+            for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
+                parts = line.split(" ", 1)
+                if len(parts) == 2 and parts[1].startswith("refs/tags/"):
+                    names.add(parts[1][len("refs/tags/") :])
+            found |= names & set(rest)
+        return found
+    except OSError:
+        return None
+
+
+_BAD_REF = r"[\x00-\x20\x7f~^:?*\[\\]"
 
 
 def check_tag_name(tag: str) -> None:
@@ -464,7 +534,7 @@ def check_tag_name(tag: str) -> None:
     why = None
     if not tag:
         why = "it is empty"
-    elif _BAD_REF.search(tag):
+    elif re.search(_BAD_REF, tag):
         why = "it holds a space, a control character or one of ~ ^ : ? * [ \\"
     elif ".." in tag or "@{" in tag or tag == "@" or "//" in tag:
         why = "it holds '..', '@{' or '//'"
@@ -479,8 +549,8 @@ def check_tag_name(tag: str) -> None:
 # --------------------------------------------------------------------------- the issue
 
 
-_LEADING_WORDS = re.compile(r"^(?:(?:coordinated|quick|patch|minor|major|the|a)\s+)*(releas|publish)")
-_NOT_THE_RELEASE = re.compile(
+_LEADING_WORDS = r"^(?:(?:coordinated|quick|patch|minor|major|the|a)\s+)*(releas|publish)"
+_NOT_THE_RELEASE = (
     r"\b(checklists?|notes?|docs?|documentation|templates?|qualification|gates?|branch(?:es)?|updated?|written)\b"
 )
 
@@ -507,9 +577,9 @@ def is_release_label(label: str | None, text: str | None = None) -> bool:
         return False
     if label and words in ("release", "publish"):
         return True
-    if not _LEADING_WORDS.match(words):
+    if not re.match(_LEADING_WORDS, words):
         return False
-    return _NOT_THE_RELEASE.search(words) is None
+    return re.search(_NOT_THE_RELEASE, words) is None
 
 
 def _label_of(item: Any) -> tuple[str | None, str]:
@@ -553,7 +623,7 @@ def _evidence(item: Any) -> str:
 
 def evidence_versions(text: str) -> tuple[list[str], str]:
     """(the versions at the start of an evidence text, the rest): ``0.9.2 / 0.2.2 — by hand``."""
-    m = _LEADING_VERSIONS.match(text or "")
+    m = re.match(_LEADING_VERSIONS, text or "")
     if not m:
         return [], (text or "").strip()
     versions = re.findall(_VERSION, m.group(1))
@@ -605,7 +675,7 @@ def docs_folder(cfg: Config, settings: Settings, bumps: list[Bump], *, current: 
     version = lead.old if current else lead.new
     if lead.package is component:
         rule, values = settings.folder, {"version": version, "name": component.name, "component": version}
-        if rule == Settings.folder:  # the default: also finds a folder named 0.9.2 (no v)
+        if rule == DEFAULT_FOLDER:  # the default: also finds a folder named 0.9.2 (no v)
             return release_dir(cfg, version)
     else:
         try:
@@ -622,20 +692,20 @@ def docs_folder(cfg: Config, settings: Settings, bumps: list[Bump], *, current: 
     return cfg.releases_dir / name
 
 
-def changed_issues(cfg: Config, previous_tag: str | None) -> list[int]:
+def diff_since(cfg: Config, tag: str) -> _Background:
+    """``git diff --name-only`` of the docs folder between the tag and HEAD, started now."""
+    return _Background(cfg.root, "diff", "--name-only", "-z", f"refs/tags/{tag}", "HEAD", "--", cfg.docs)
+
+
+def changed_issues(cfg: Config, previous_tag: str | None, diff: _Background | None = None) -> list[int]:
     """Issue numbers whose files under the docs folder changed since ``previous_tag``."""
     if previous_tag is None:
         return []
-    from issue_flow.adapters import git
-
-    try:
-        out = git._git(cfg.root, "diff", "--name-only", "-z", f"{previous_tag}..HEAD", "--", cfg.docs, check=False)
-    except (IssueFlowError, OSError):
-        return []
-    if out.returncode != 0:
+    out = (diff or diff_since(cfg, previous_tag)).result()
+    if out is None:
         return []
     numbers: list[int] = []
-    for path in out.stdout.split("\0"):
+    for path in out.split("\0"):
         rest = path[len(cfg.docs) :].lstrip("/") if path.startswith(cfg.docs) else path
         for part in rest.split("/"):
             m = re.match(r"(?:ISSUE|epic)-(\d+)(?:$|[-_.])", part, re.IGNORECASE)
@@ -658,13 +728,13 @@ def _issue_entry(cfg: Config, folder: Any, docs_dir: Path) -> dict[str, Any]:
     }
 
 
-def released_issues(cfg: Config, rel: Release, folder: Any) -> list[dict[str, Any]]:
+def released_issues(cfg: Config, rel: Release, folder: Any, diff: _Background | None = None) -> list[dict[str, Any]]:
     """The release's issue first, then every issue whose folder changed since the previous tag."""
     from issue_flow.model.issues import IssueFolder, discover
 
     assert rel.docs_dir is not None
     out = [_issue_entry(cfg, folder, rel.docs_dir)]
-    numbers = [n for n in changed_issues(cfg, rel.previous_tag) if n != rel.number][:MAX_LISTED_ISSUES]
+    numbers = [n for n in changed_issues(cfg, rel.previous_tag, diff) if n != rel.number][:MAX_LISTED_ISSUES]
     if not numbers:
         return out
     disc = discover(cfg)
@@ -800,14 +870,48 @@ def plan_release(
         bumps.append(bump)
         writes.extend(pkg_writes)
     rel = Release(cfg, number, bumps, date=release_date(), settings=settings)
+    # git, while the issue is read and the locks scanned (collected when needed)
+    listed = _Background(cfg.root, *LOCKS_LISTING) if settings.report_locks else None
+    diff = diff_since(cfg, bumps[0].package.tag_prefix + bumps[0].old)
+    wanted = [b.tag for b in bumps] + [b.package.tag_prefix + b.old for b in bumps]
+    known = local_tags(cfg.root, wanted)  # read from .git; None: ask git (in the background)
+    tags = None if known is not None else _Background(cfg.root, "tag", "--list", *[t for t in wanted if _listable(t)])
+    try:
+        return _plan(cfg, rel, folder, writes, listed, diff, tags, known)
+    finally:
+        for job in (listed, diff, tags):
+            if job is not None:
+                job.result()  # reaped (long finished by now)
 
+
+def _plan(
+    cfg: Config,
+    rel: Release,
+    folder: Any,
+    writes: list,
+    listed: _Background | None,
+    diff: _Background,
+    tags: _Background | None,
+    known: set[str] | None,
+) -> Release:
+    from issue_flow.adapters import git
+    from issue_flow.model import items
+
+    number, bumps, settings = rel.number, rel.bumps, rel.settings
     pool = items.items(folder)
     item, why = find_release_item(folder, pool)
     recorded: list[str] = []
     rest = ""
     prerelease = any(b.prerelease for b in bumps)
     current_tags = [b.package.tag_prefix + b.old for b in bumps]
-    taken = git.existing_tags(cfg.root, [b.tag for b in bumps] + current_tags)
+    wanted = [b.tag for b in bumps] + current_tags
+    listing = tags.result() if tags is not None else None
+    if known is not None:
+        taken = known
+    elif listing is not None:
+        taken = set(listing.split()) & set(wanted)
+    else:
+        taken = git.existing_tags(cfg.root, wanted)
     if item is not None and item.done and not prerelease:
         recorded, rest = evidence_versions(_evidence(item))
     if not prerelease and (item is None or item.done):
@@ -834,6 +938,7 @@ def plan_release(
     rel.previous_tag = prev_tags[0] if prev_tags[0] in taken else None
 
     locks = _Locks(cfg, settings)
+    locks.listed = listed
     locks.plan(bumps)
     writes.extend(locks.writes(bumps, rel))
     for path, old, new in writes:
@@ -851,7 +956,7 @@ def plan_release(
     if rel.docs_existing:
         rel.plan.note(f"note: {rel.rel(rel.docs_dir)}/ exists: used as it is (nothing written there)")
     else:
-        rel.issues = released_issues(cfg, rel, folder)
+        rel.issues = released_issues(cfg, rel, folder, diff)
         _plan_docs(rel, render_docs(cfg, rel, folder))
 
     if item is None:

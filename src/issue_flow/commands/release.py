@@ -377,8 +377,13 @@ def _release(
     with contextlib.ExitStack() as stack:
         if not dry_run:
             stack.enter_context(fsutil.repo_lock(cfg.root))
-        head = git.head_sha(cfg.root)
-        rel = releasing.plan_release(cfg, n, packages, part=part, pre=pre)
+        # HEAD's SHA from git while the release is planned (same answer as git.head_sha)
+        asked = releasing._Background(cfg.root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}")
+        try:
+            rel = releasing.plan_release(cfg, n, packages, part=part, pre=pre)
+        finally:
+            answer = (asked.result() or "").strip()
+        head = answer if re.fullmatch(r"[0-9a-f]{40,64}", answer) else git.head_sha(cfg.root)
         done: dict[str, Any] = {"commit": None, "tags": [], "github_release": None}
         if rel.already:
             if github_release and not dry_run and not git.tag_exists(cfg.root, rel.tag):
