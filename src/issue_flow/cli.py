@@ -45,12 +45,30 @@ class LazyGroup(click.Group):
         module = importlib.import_module(entry[0])
         if cmd_name in GITHUB_COMMANDS:
             _add_repo_option(module.command)
+        _examples_last(module.command)
         return module.command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+def _examples_last(cmd: click.Command) -> None:
+    """Move the "Examples:" block of a command's docstring after its options (the epilog),
+    so that every ``--help`` ends with its examples."""
+    help_ = cmd.help or ""
+    k = help_.find("Examples:")
+    if k != -1 and not cmd.epilog:
+        start = help_.rfind("\b", 0, k)
+        start = start if start != -1 and not help_[start + 2 : k].strip() else k
+        head, _, body = help_[k:].strip().partition("\n")
+        import textwrap
+
+        cmd.epilog = "\b\n" + head + "\n" + textwrap.indent(textwrap.dedent(body), "  ")
+        cmd.help = help_[:start].rstrip()
+    for sub in getattr(cmd, "commands", {}).values():
+        _examples_last(sub)
 
 
 # The commands that talk to GitHub take --repo OWNER/NAME (also accepted before the command).

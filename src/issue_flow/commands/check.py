@@ -131,7 +131,6 @@ def command(app, number: str, item: str, undo: bool, note: str | None, force: bo
     \b
     Examples:
       issue-flow check 462 "Patch release" --note "0.9.2 / 0.2.2"
-      issue-flow check 571 RED
       issue-flow check 571 TRACKING.md#review--close-out:3
       issue-flow check 462 3 --undo
     """

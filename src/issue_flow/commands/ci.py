@@ -39,7 +39,13 @@ def _sha(cfg: Any, rev: str | None) -> str:
 
 @click.group("ci")
 def command() -> None:
-    """Record gate results in CI and write them into TRACKING rows."""
+    """Record gate results in CI and write them into TRACKING rows.
+
+    \b
+    Examples:
+      issue-flow ci record --strict   # after the test steps, from their report files
+      issue-flow ci update 462        # the recorded results into #462's TRACKING rows
+    """
 
 
 @command.command("record")
@@ -49,7 +55,13 @@ def command() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_obj
 def record(app: Any, rev: str | None, strict: bool, dry_run: bool, as_json: bool) -> None:
-    """Record the gates' report files as the results of the current commit."""
+    """Record the gates' report files as the results of the current commit.
+
+    \b
+    Examples:
+      issue-flow ci record
+      issue-flow ci record --strict --json
+    """
     from issue_flow import ci_tracking, gates
     from issue_flow.errors import CheckFailed
     from issue_flow.output import actions_summary, emit_json
@@ -82,7 +94,13 @@ def record(app: Any, rev: str | None, strict: bool, dry_run: bool, as_json: bool
 @click.pass_obj
 def update(app: Any, number: str, dry_run: bool, as_json: bool) -> None:
     """Write the gate results recorded for HEAD into the TRACKING rows of issue NUMBER
-    that name those gates (marker and evidence text)."""
+    that name those gates (marker and evidence text).
+
+    \b
+    Examples:
+      issue-flow ci update 462 --dry-run
+      issue-flow ci update 462
+    """
     from issue_flow import ci_tracking, fsutil
     from issue_flow.adapters import git
     from issue_flow.errors import CheckFailed

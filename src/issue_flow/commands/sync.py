@@ -139,6 +139,12 @@ def command(app: Any, number: str, pull: bool, push: bool, dry_run: bool, as_jso
     (exit 1) and nothing is changed anywhere, unless --pull or --push names the winner.
     Only checkbox characters of the GitHub body change. The state at the last sync is kept
     in .issue-flow/sync/ISSUE-N.json (commit it).
+
+    \b
+    Examples:
+      issue-flow sync 462 --dry-run   # the diff and the GitHub call, nothing sent
+      issue-flow sync 462
+      issue-flow sync 462 --pull      # in a conflict, GitHub's checkbox wins
     """
     from issue_flow import fsutil, syncing
     from issue_flow.model.issues import parse_number
