@@ -19,9 +19,9 @@ What it does:
    prints medians over N runs, with the ratio to each peer measured in the same run:
 
    - start-up: ``--help`` of issue-flow, tbump, bump-my-version;
-   - release: ``issue-flow release 462 --patch --dry-run`` (2 packages, 2 locks, the corpus
+   - release: ``issue-flow release 462 --minor --dry-run`` (2 packages, 2 locks, the corpus
      folders, gates recorded for HEAD; the repository of benchmarks/bench_release.py) vs
-     ``tbump --dry-run --non-interactive 0.9.2`` and ``bump-my-version bump patch --dry-run``
+     ``tbump --dry-run --non-interactive 0.10.0`` and ``bump-my-version bump minor --dry-run``
      bumping the root package.json of a copy;
    - scale: ``issue-flow status`` and ``lint`` on generated trees (benchmarks/gentree.py) of
      100, 1,000 and 5,000 issue folders, with peak memory (max RSS of the warm-up run, from
@@ -298,17 +298,17 @@ def bench_release(rep: Report, runs: int, peers: dict, corpus: Path, tmp: Path) 
     exe = issue_flow_cmd()
     repo = tmp / "release" / "repo"
     br.build_repo(corpus, repo, exe)  # corpus manifests + locks, ISSUE-459/462, gates recorded for HEAD
-    jobs = [("issue-flow release 462 --patch --dry-run", exe + ["release", "462", "--patch", "--dry-run"], repo,
-             "2 manifests, 2 locks (549 KB + backend), release notes, README tick, gates")]
+    jobs = [("issue-flow release 462 --minor --dry-run", exe + ["release", "462", "--minor", "--dry-run"], repo,
+             "2 manifests, 2 locks (549 KB + backend), release docs listing the issues since v0.9.1, README tick, gates")]
     if "tbump" in peers:
         troot = tmp / "release" / "tbump"
         br.build_tbump_repo(corpus, troot)  # root package.json, tbump.toml, a remote to track
-        jobs.append(("tbump --dry-run --non-interactive 0.9.2", peers["tbump"][0] + ["--dry-run", "--non-interactive", "0.9.2"],
+        jobs.append(("tbump --dry-run --non-interactive 0.10.0", peers["tbump"][0] + ["--dry-run", "--non-interactive", "0.10.0"],
                      troot, "root package.json only"))
     if "bump-my-version" in peers:
         broot = tmp / "release" / "bmv"
         build_bmv_repo(corpus, broot)  # root package.json, .bumpversion.toml
-        jobs.append(("bump-my-version bump patch --dry-run", peers["bump-my-version"][0] + ["bump", "patch", "--dry-run"],
+        jobs.append(("bump-my-version bump minor --dry-run", peers["bump-my-version"][0] + ["bump", "minor", "--dry-run"],
                      broot, "root package.json only"))
     figs = measure_group([(cmd, cwd) for _, cmd, cwd, _ in jobs], runs)
     ours = figs[0]
