@@ -31,11 +31,8 @@ def _github_client(cfg: Any) -> Any:
 EXAMPLES = """
 \b
 Examples:
-  issue-flow gate                     # results for HEAD: recorded, else GitHub's check runs
-  issue-flow gate --run               # run each gate's command that has no result yet
-  issue-flow gate --rerun             # run every gate again (a recorded failure is not final)
-  issue-flow gate --rerun lint        # run one gate again
-  issue-flow gate --run --verbose     # and stream the commands' output
+  issue-flow gate --run               # run each gate that has no result yet (--verbose: its output)
+  issue-flow gate --rerun lint        # run one gate again (--rerun alone: every gate)
   issue-flow gate --sha v0.9.1 --json
 """
 
