@@ -467,11 +467,16 @@ def plan_new(cfg, data: IssueData, *, gh=None, disc=None):
         if ref is not None:
             parent_folder = IssueFolder(cfg, ref)
             title_md = parent_folder.title_markdown or title_md
-            readme_href = _href(parent_folder.path / "README.md", folder)
+            readme_href = _href(parent_folder.primary_path, folder)
             for name in ("README.md", "TRACKING.md", "ANALYSIS.md"):
-                if (parent_folder.path / name).is_file():
-                    docs.append({"name": name, "href": _href(parent_folder.path / name, folder)})
+                if (parent_folder.folder / name).is_file():
+                    docs.append({"name": name, "href": _href(parent_folder.folder / name, folder)})
         else:
+            from issue_flow.model.issues import issue_numbers
+
+            for s in disc.skipped:
+                if data.parent in (issue_numbers(Path(s.path).name) or []) and "outside the repository" in s.reason:
+                    raise IssueFlowError(f"parent #{data.parent}: {s.path} {s.reason.split(';')[0].replace('a link', 'is a link')}; nothing written")
             warnings.append(
                 f"no issue folder for parent #{data.parent} under {cfg.docs}: #{number} links to it, "
                 "but no Follow-ups line is written"
