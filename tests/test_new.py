@@ -252,7 +252,7 @@ def test_parent_line_endings_are_kept(tmp_path):
 
 
 def test_follow_up_edit_is_idempotent():
-    from issue_flow.commands.new import add_follow_up
+    from issue_flow.model.followups import add_follow_up
 
     text = "# Issue #1: p\n\n## Follow-ups\n\n- [#2](../ISSUE-2/README.md) — child\n"
     assert add_follow_up(text, 2, "../ISSUE-2/README.md", "child") is None

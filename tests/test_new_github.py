@@ -398,7 +398,7 @@ def test_new_imports_no_github_client_at_import():
 
 
 def test_criteria_from_body_rules():
-    from issue_flow.commands.new import read_issue_body
+    from issue_flow.model.issue_body import read_issue_body
 
     body = (
         "## Acceptance Criteria\n\n"

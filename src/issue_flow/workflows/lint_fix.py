@@ -134,7 +134,7 @@ def plan_fix(cfg: Any, number: int | None, problems: list[dict], side: str | Non
             if child not in disc.folders:
                 continue
             cf = IssueFolder(cfg, disc.folders[child])
-            from issue_flow.commands.new import add_follow_up
+            from issue_flow.model.followups import add_follow_up
 
             pdoc = load(path)
             href = _rel(cf.primary_path, path.parent)
