@@ -95,7 +95,7 @@ def anchor(text: str) -> str:
     return _ANCHOR_DROP.sub("", strip_markup(text).lower()).replace(" ", "-")
 
 
-def _doc_items(folder: IssueFolder, doc: Document, dname: str) -> list[tuple[int, str, str, object, Table | None]]:
+def _doc_items(doc: Document) -> list[tuple[int, str, str, object, Table | None]]:
     """(line, section anchor, section path, task-or-row, table) of every item of ``doc`` in order."""
     heads = doc.headings
     entries: list[tuple[int, object, Table | None]] = [(t.line, t, None) for t in doc.tasks]
@@ -127,7 +127,6 @@ def _doc_items(folder: IssueFolder, doc: Document, dname: str) -> list[tuple[int
 
 def items(folder: IssueFolder) -> list[Item]:
     """Every item of every document of the issue (criteria first, then in document order)."""
-    out: list[Item] = []
     crit = folder.criteria
     readme = folder.readme
     mirror = folder.status_table
@@ -150,7 +149,7 @@ def items(folder: IssueFolder) -> list[Item]:
         doc = folder.load(path)
         dname = folder.name_of(path)
         per_section: dict[str, int] = {}
-        for pos, (line, sec, sec_path, obj, table) in enumerate(_doc_items(folder, doc, dname), 1):
+        for pos, (line, sec, sec_path, obj, table) in enumerate(_doc_items(doc), 1):
             per_section[sec] = per_section.get(sec, 0) + 1
             address = f"{dname}#{sec}:{per_section[sec]}" if sec else f"{dname}:{pos}"
             if table is None:
