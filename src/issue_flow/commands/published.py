@@ -57,19 +57,22 @@ def check_packages(cfg: Any, names: tuple[str, ...], registry: str | None) -> li
     return rows
 
 
-@click.command("published")
+EXAMPLES = """
+\b
+Examples:
+  issue-flow published                       # after npm publish: all there?
+  issue-flow published --registry http://127.0.0.1:4873/ --json
+  issue-flow published || npm publish        # publish what is missing
+"""
+
+
+@click.command("published", epilog=EXAMPLES)
 @click.option("--registry", metavar="URL", default=None, help="Check on this registry (default: the package's, npm's configuration, or registry.npmjs.org).")
 @click.option("--package", "packages", metavar="NAME", multiple=True, help="Check only this package (configured name, manifest path or npm name); repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 @click.pass_obj
 def command(app: Any, registry: str | None, packages: tuple[str, ...], as_json: bool) -> None:
     """Say for each configured package whether its version is on the npm registry.
-
-    \b
-    Examples:
-      issue-flow published                       # after npm publish: all there?
-      issue-flow published --registry http://127.0.0.1:4873/ --json
-      issue-flow published || npm publish        # publish what is missing
 
     \b
     Exit codes (the contract of the release workflow):

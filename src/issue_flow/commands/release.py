@@ -250,7 +250,16 @@ def _check_parts(patch: bool, minor: bool, major: bool, pre: str | None, package
     return None if pre is not None else "patch"
 
 
-@click.command("release")
+EXAMPLES = """
+\b
+Examples:
+  issue-flow release 462 --patch --commit --tag    # 0.9.1 / 0.2.1 -> 0.9.2 / 0.2.2; push; then --github-release
+  issue-flow release 570 --package voice-agent-react=minor --package voice-agent-backend=patch --dry-run
+  issue-flow release 480 --pre beta                # 0.9.1 -> 0.9.2-beta.1; again: beta.2
+"""
+
+
+@click.command("release", epilog=EXAMPLES)
 @click.argument("number")
 @click.option("--patch", is_flag=True, help="Bump the patch part (0.9.1 -> 0.9.2; 0.9.2-beta.1 -> 0.9.2).")
 @click.option("--minor", is_flag=True, help="Bump the minor part (0.10.6 -> 0.11.0).")
@@ -289,15 +298,6 @@ def command(
     as_json: bool,
 ) -> None:
     """Release the packages for issue NUMBER, only when every required gate passes.
-
-    \b
-    Examples:
-      issue-flow release 462 --patch                 # 0.9.1 / 0.2.1 -> 0.9.2 / 0.2.2
-      issue-flow release 570 --minor --dry-run       # 0.10.6 -> 0.11.0, show the plan
-      issue-flow release 570 --package voice-agent-react=minor --package voice-agent-backend=patch
-      issue-flow release 480 --pre beta              # 0.9.1 -> 0.9.2-beta.1; again: beta.2
-      issue-flow release 462 --patch --commit --tag  # then: git push --follow-tags
-      issue-flow release 462 --patch --github-release   # a rerun creates the GitHub Release
 
     Refuses (exit 1) unless every required gate passes for HEAD, and (exit 2) on a dirty
     tree, a version that would go back, or a new tag that exists already or is not a
