@@ -56,12 +56,45 @@ def _match(a: str, b: str) -> bool:
     return len(short) >= 5 and a[:5] == b[:5]
 
 
+def _index(ws: Sequence[str]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(words, every prefix of at least 3 letters of a word, first 5 letters of the words of
+    5 or more): what :func:`_match` compares, as sets, so that one word is matched against a
+    whole label with a few lookups."""
+    idx = _INDEX.get(ws)
+    if idx is None:
+        full = frozenset(ws)
+        prefixes = frozenset(w[:k] for w in full for k in range(3, len(w) + 1))
+        five = frozenset(w[:5] for w in full if len(w) >= 5)
+        idx = _INDEX[ws] = (full, prefixes, five)
+        if len(_INDEX) > 100_000:
+            _INDEX.clear()
+    return idx
+
+
+_INDEX: dict = {}
+
+
+def _found(w: str, idx: tuple[frozenset[str], frozenset[str], frozenset[str]]) -> bool:
+    """Does ``w`` match some word of the indexed label (as :func:`_match` says)?"""
+    full, prefixes, five = idx
+    if w in full or w in prefixes:  # equal, or w a prefix (>= 3 letters) of a word
+        return True
+    n = len(w)
+    if n >= 5 and w[:5] in five:  # the same first 5 letters
+        return True
+    for k in range(3, n):  # a word (>= 3 letters) is a prefix of w
+        if w[:k] in full:
+            return True
+    return False
+
+
 def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     """Share of the shorter word list's words found in the other (0.0 when either is empty)."""
     if not a or not b:
         return 0.0
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    found = sum(1 for w in short if any(_match(w, x) for x in long_))
+    idx = _index(tuple(long_))
+    found = sum(1 for w in short if _found(w, idx))
     return found / len(short)
 
 

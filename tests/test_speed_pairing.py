@@ -1,0 +1,29 @@
+"""The indexed similarity of labels is the word-by-word one (same number for any two labels)."""
+
+from __future__ import annotations
+
+import random
+
+from issue_flow.model import pairing
+
+
+def _reference(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    if not a or not b:
+        return 0.0
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    return sum(1 for w in short if any(pairing._match(w, x) for x in long_)) / len(short)
+
+
+def test_similarity_is_the_word_by_word_share_on_random_labels():
+    rnd = random.Random(16)
+    for _ in range(50_000):
+        a, b = (tuple("".join(rnd.choice("abcde") for _ in range(rnd.randint(1, 8))) for _ in range(rnd.randint(0, 4)))
+                for _ in range(2))
+        assert pairing.similarity(a, b) == _reference(a, b), (a, b)
+
+
+def test_similarity_on_real_labels():
+    w = pairing.words
+    for a, b in [("Get proxy log excerpt for one failing run", "Proxy log excerpt"), ("Tests added", "Test"),
+                 ("Analysis", "Analyse the logs"), ("Docs updated on completion", "Issue closed"), ("", "x")]:
+        assert pairing.similarity(w(a), w(b)) == _reference(w(a), w(b))
