@@ -8,17 +8,12 @@ and a parent whose README does not link back to the child.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-from urllib.parse import unquote
 
 import click
 
 from issue_flow.errors import CheckFailed, IssueFlowError
-
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-
 
 def _problem(cfg, path: Path, line: int | None, kind: str, message: str) -> dict:
     return {
@@ -29,63 +24,19 @@ def _problem(cfg, path: Path, line: int | None, kind: str, message: str) -> dict
     }
 
 
-_md = None
-
-
-def _parser():
-    global _md
-    if _md is None:
-        from markdown_it import MarkdownIt
-
-        _md = MarkdownIt("commonmark")
-    return _md
-
-
-_REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")
-_TEXTUAL = ("text", "item", "table", "heading", "quote")
-
-
 def links(doc) -> list[tuple[int, str]]:
-    """(line number, href) of every link, image and link reference definition of ``doc``.
+    """(line number, href) of every link, image and link reference definition of ``doc``
+    outside code (see :mod:`issue_flow.linkcheck`)."""
+    from issue_flow.linkcheck import links as _links
 
-    The document's line scan (shared with the issue checks, so each file is read and
-    scanned once) skips code fences, indented code and HTML comments; markdown-it-py's
-    inline parser then reads each remaining line that may hold a link, so code spans and
-    escaped brackets are not taken for links. Parsing only those lines keeps ``lint``
-    fast on large trees.
-    """
-    lines = doc.lines
-    kinds = doc.structure.kinds
-    md = _parser()
-    out: list[tuple[int, str]] = []
-    for i, line in enumerate(lines):
-        if kinds[i] not in _TEXTUAL:
-            continue
-        if "](" in line:
-            for tok in md.parseInline(line.rstrip("\r\n"))[0].children or []:
-                href = tok.attrGet("href") if tok.type == "link_open" else tok.attrGet("src") if tok.type == "image" else None
-                if href:
-                    out.append((i + 1, unquote(str(href))))
-        elif kinds[i] == "text" and "]:" in line:
-            m = _REFDEF.match(line)
-            if m:
-                out.append((i + 1, unquote(m.group(1))))
-    return out
+    return _links(doc)
 
 
-def dead_links(cfg, path: Path, doc) -> list[dict]:
-    found = []
-    for line, href in links(doc):
-        if _SCHEME.match(href) or href.startswith(("#", "//")):
-            continue
-        target = href.split("#", 1)[0].split("?", 1)[0]
-        if not target:
-            continue
-        base = cfg.root if target.startswith("/") else path.parent
-        resolved = Path(os.path.normpath(base / target.lstrip("/")))
-        if not resolved.exists():
-            found.append(_problem(cfg, path, line, "dead-link", f"link target does not exist: {href}"))
-    return found
+def dead_links(cfg, path: Path, doc, listings=None) -> list[dict]:
+    from issue_flow.linkcheck import dead_links as _dead
+
+    return [_problem(cfg, path, line, "dead-link", f"link target does not exist: {href}")
+            for line, href in _dead(cfg.root, path, doc, listings)]
 
 
 def folder_problems(cfg, folder, disc) -> list[dict]:
@@ -139,14 +90,17 @@ def folder_problems(cfg, folder, disc) -> list[dict]:
 def collect(cfg, number: int | None) -> dict:
     """Issue checks per folder, then the links of every Markdown file under the docs folder.
 
-    A folder's own files are checked right after the folder, reusing the README and
-    TRACKING already read and scanned, and dropped before the next folder.
+    A folder's own files are checked right after the folder, reusing the documents the
+    issue checks read, and dropped before the next folder. The folders (and then the other
+    files) are independent tasks: on a large tree they run in worker processes
+    (:mod:`issue_flow.parallel`), their findings joined in the serial order.
     """
-    from issue_flow.model.issues import IssueFolder, discover, load_issue
+    from issue_flow import parallel
+    from issue_flow.linkcheck import Listings
     from issue_flow.model.document import Document
+    from issue_flow.model.issues import IssueFolder, discover, load_issue
 
     disc = discover(cfg)
-    problems: list[dict] = []
     if number is not None:
         folders = [load_issue(cfg, number, disc)]
         files = list(folders[0].files)
@@ -154,32 +108,43 @@ def collect(cfg, number: int | None) -> dict:
         folders = [IssueFolder(cfg, ref) for ref in disc.folders.values()]
         files = sorted(cfg.docs_dir.rglob("*.md"))
     pending = set(files)
-
-    def check_links(path: Path, doc=None) -> None:
-        nonlocal problems
-        pending.discard(path)
-        try:
-            doc = doc or Document.load(path)
-        except IssueFlowError as exc:
-            if number is not None:
-                raise
-            problems.append(_problem(cfg, path, None, "unreadable", exc.message))
-            return
-        problems += dead_links(cfg, path, doc)
-
+    tasks: list[tuple] = []  # (folder or None, the files whose links it checks)
     for f in sorted(folders, key=lambda f: f.number):
-        try:
-            problems += folder_problems(cfg, f, disc)
-        except IssueFlowError as exc:
-            if number is not None:
-                raise
-            problems.append(_problem(cfg, f.path, None, "unreadable", exc.message))
-        for path in f.files:
-            if path in pending:
-                check_links(path, f._docs.get(path))  # the documents the issue checks read
-        f.forget()  # drop the parsed documents before the next issue
-    for path in sorted(pending):
-        check_links(path)
+        mine = [p for p in f.files if p in pending]
+        pending.difference_update(mine)
+        tasks.append((f, mine))
+    rest = sorted(pending)
+    for k in range(0, len(rest), 16):
+        tasks.append((None, rest[k : k + 16]))
+    listings = Listings()
+
+    def work(k: int) -> list[dict]:
+        f, paths = tasks[k]
+        out: list[dict] = []
+        if f is not None:
+            try:
+                out += folder_problems(cfg, f, disc)
+            except IssueFlowError as exc:
+                if number is not None:
+                    raise
+                out.append(_problem(cfg, f.path, None, "unreadable", exc.message))
+        for path in paths:
+            try:
+                doc = (f._docs.get(path) if f is not None else None) or Document.load(path)
+            except IssueFlowError as exc:
+                if number is not None:
+                    raise
+                out.append(_problem(cfg, path, None, "unreadable", exc.message))
+                continue
+            out += dead_links(cfg, path, doc, listings)
+        if f is not None:
+            f.forget()  # drop the parsed documents before the next issue
+        return out
+
+    problems: list[dict] = []
+    weights = [len(t[1]) + (2 if t[0] is not None else 0) for t in tasks]
+    for found in parallel.map_in_order(work, len(tasks), len(files) if number is None else 0, weights):
+        problems += found
     return {"problems": problems, "files": len(files), "folders": len(folders)}
 
 

@@ -14,7 +14,7 @@ def collect(cfg, number: int | None) -> dict:
     and dropped before the next, so memory stays flat on large trees. ``status N`` also
     lists the issue's open items with their addresses.
     """
-    from issue_flow.model.issues import IssueFolder, discover, load_issue
+    from issue_flow.model.issues import discover, load_issue
     from issue_flow.model.summaries import SCHEMA, SummaryCache
 
     disc = discover(cfg)
@@ -22,18 +22,11 @@ def collect(cfg, number: int | None) -> dict:
         load_issue(cfg, number, disc)  # a clear error for an unknown number
     skipped = [{"path": s.path, "reason": s.reason} for s in disc.skipped]
     cache = SummaryCache(cfg.root)
-    summaries = []
-    keys = set()
-    for ref in sorted(disc.folders.values(), key=lambda r: r.number):
-        folder = IssueFolder(cfg, ref)
-        keys.add(cache.key(folder))
-        try:
-            summaries.append(cache.summary(folder))
-        except IssueFlowError as exc:
-            if number == ref.number:
-                raise
-            skipped.append({"path": folder.rel, "reason": exc.message, "error": True})
-        folder.forget()
+    summaries, errors, keys = cache.summaries(cfg, sorted(disc.folders.values(), key=lambda r: r.number))
+    for ref, message in errors:
+        if number == ref.number:
+            raise IssueFlowError(message)
+        skipped.append({"path": ref.path.relative_to(cfg.root).as_posix(), "reason": message, "error": True})
     if number is None:
         cache.forget_others(keys)
     cache.save()

@@ -205,7 +205,7 @@ def scan(lines: list[str]) -> Scan:
                 fence = None
                 continue
             kinds[i] = FENCE
-            m = _FENCE_OPEN.match(body) if col - fence[2] < 4 or col < 4 else None
+            m = _FENCE_OPEN.match(body) if body[:1] == fence[0] and (col - fence[2] < 4 or col < 4) else None
             if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= fence[1] and not m.group(2).strip():
                 fence = None
             i += 1
@@ -283,7 +283,8 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
 
-        m = _FENCE_OPEN.match(body)
+        c0 = body[0]
+        m = _FENCE_OPEN.match(body) if c0 in "`~" else None
         if m and rel < 4 and not (m.group(1)[0] == "`" and "`" in m.group(2)):
             fence = (m.group(1)[0], len(m.group(1)), col)
             kinds[i] = FENCE
@@ -322,7 +323,7 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
 
-        hm = _HEADING.match(body) if rel < 4 else None
+        hm = _HEADING.match(body) if rel < 4 and c0 == "#" else None
         if hm and body.startswith("#"):
             kinds[i] = HEADING
             headings.append(HeadingInfo(i, len(hm.group(1)), (hm.group(2) or "").strip()))
@@ -331,7 +332,7 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
 
-        if para and not was_quote and 0 <= rel < 4 and len(stack) == para_depth and _SETEXT.fullmatch(body):
+        if para and c0 in "=-" and not was_quote and 0 <= rel < 4 and len(stack) == para_depth and _SETEXT.fullmatch(body):
             # Setext heading: the open paragraph is its text, this line its underline
             # (it wins over a thematic break, as in CommonMark).
             kinds[i] = HEADING
@@ -342,7 +343,7 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
 
-        if rel < 4 and _HR.match(body):
+        if rel < 4 and c0 in "*-_" and _HR.match(body):
             kinds[i] = HR
             para = False
             prev_blank = False
@@ -351,7 +352,7 @@ def scan(lines: list[str]) -> Scan:
 
         # An item is measured against the innermost container its marker sits in.
         outer = max((c for c in stack if c <= col), default=0)
-        im = _ITEM.match(body) if col - outer < 4 else None
+        im = _ITEM.match(body) if c0 in _ITEM_START and col - outer < 4 else None
         if im and not (para and not stack and not was_quote and _cannot_interrupt(im, body)):
             marker = im.group(1)
             after = body[im.end(1) :]
@@ -402,6 +403,7 @@ def scan(lines: list[str]) -> Scan:
 
 
 _WHITE = (" ", "\t")
+_ITEM_START = frozenset("-*+0123456789")
 # First characters of every block but a paragraph or a table: fences, HTML, quotes,
 # headings, thematic breaks, list items and setext underlines.
 _BLOCK_START = frozenset("`~<>#*-+_=0123456789")

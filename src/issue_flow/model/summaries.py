@@ -160,6 +160,63 @@ class SummaryCache:
             self.dirty = True
         return summary
 
+    def summaries(self, cfg: Any, refs: list[Any]) -> tuple[list[dict[str, Any]], list[tuple[Any, str]], set[str]]:
+        """The summaries of the issues ``refs`` in order (from the cache where their files did
+        not change), the issues that could not be read (ref, message), and the cache keys.
+
+        The issues to read are read one at a time and dropped (memory stays flat); on a large
+        tree they are read in worker processes (:mod:`issue_flow.parallel`).
+        """
+        from issue_flow import parallel
+        from issue_flow.model.issues import IssueFolder
+
+        out: list[dict[str, Any] | None] = []
+        keys: set[str] = set()
+        todo: list[tuple[int, Any, str, Any, bool]] = []  # (position, ref, key, identity, safe)
+        for ref in refs:
+            folder = IssueFolder(cfg, ref)
+            key = self.key(folder)
+            keys.add(key)
+            ident, safe = _identity(folder.files)
+            hit = self.entries.get(key)
+            if (
+                ident is not None
+                and isinstance(hit, dict)
+                and hit.get("id") == ident
+                and isinstance(hit.get("summary"), dict)
+                and _well_formed(hit["summary"])
+            ):
+                out.append(hit["summary"])
+            else:
+                todo.append((len(out), ref, key, ident, safe))
+                out.append(None)
+
+        def work(k: int) -> tuple[bool, Any]:
+            folder = IssueFolder(cfg, todo[k][1])
+            try:
+                return True, summarize(folder)
+            except IssueFlowError as exc:
+                return False, exc.message
+            finally:
+                folder.forget()
+
+        failed: dict[int, str] = {}
+        files = sum(len(t[1].files) for t in todo)
+        weights = [len(t[1].files) for t in todo]
+        for (pos, ref, key, ident, safe), (ok, value) in zip(todo, parallel.map_in_order(work, len(todo), files, weights)):
+            if not ok:
+                failed[pos] = value
+                continue
+            out[pos] = value
+            if ident is not None and safe:
+                self.entries[key] = {"id": ident, "summary": value}
+                self.dirty = True
+            elif key in self.entries:
+                del self.entries[key]
+                self.dirty = True
+        errors = [(refs[pos], msg) for pos, msg in sorted(failed.items())]
+        return [s for s in out if s is not None], errors, keys
+
     def forget_others(self, keep: set[str]) -> None:
         for key in [k for k in self.entries if k not in keep]:
             del self.entries[key]
