@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "close": ("issue_flow.commands.close", "Closure comment, close, pointer on the parent."),
     "published": ("issue_flow.commands.published", "Is each released package version on the npm registry?"),
     "ci": ("issue_flow.commands.ci", "Record gate results in CI and write them into TRACKING."),
+    "report": ("issue_flow.commands.report", "Every issue on one static HTML page, or as Markdown for a job summary."),
 }
 
 
