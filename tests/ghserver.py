@@ -17,7 +17,7 @@ in a response is built from the server's own base. The subset served:
 - ``GET /repos/{o}/{r}``
 - ``GET|PATCH /repos/{o}/{r}/issues/{n}`` (title, body, state, state_reason, labels)
 - ``GET|POST /repos/{o}/{r}/issues/{n}/comments`` (``per_page``/``page`` + ``Link`` headers)
-- ``GET /repos/{o}/{r}/issues/comments/{id}``
+- ``GET|DELETE /repos/{o}/{r}/issues/comments/{id}``
 - ``GET|POST /repos/{o}/{r}/issues/{n}/sub_issues`` (POST ``{"sub_issue_id": id}``)
 - ``GET /repos/{o}/{r}/commits/{sha}/check-runs`` and ``GET …/commits/{sha}/status``
 - ``GET|POST /repos/{o}/{r}/releases``, ``GET …/releases/{id}``, ``GET …/releases/tags/{tag}``
@@ -36,7 +36,12 @@ searched in the path *relative to the API base* (``/repos/acme/widgets/issues/1`
   ``X-RateLimit-Reset: now+N`` (status defaults to 403);
 - ``delay=S``: sleep S seconds before answering. Without ``status`` the request is performed
   first and only the answer is late, which is how a write "lands but times out";
-- ``store_then_fail=True``: perform the request, then answer 502 (or ``status``).
+- ``store_then_fail=True``: perform the request, then answer 502 (or ``status``);
+- ``land_after=S``: answer 502 (or ``status``) at once and perform the request S seconds
+  later (a write GitHub stores *after* it answered an error: the late-landing duplicate);
+- ``raw=(status, content_type, text)`` (with ``headers``): answer exactly that, perform
+  nothing (a 200 HTML page from a proxy, a 301 to another host);
+- ``mutate=fn``: perform the request, then answer ``fn(doc)`` (fields of the wrong type).
 
 A fault applies to the next ``times`` matching requests (``None``: every one). Faulted
 requests are logged like any other.
@@ -92,6 +97,10 @@ class Fault:
     times: int | None = 1
     reset_in: int | None = None
     message: str | None = None
+    land_after: float | None = None
+    raw: tuple[int, str, str] | None = None
+    headers: dict[str, str] | None = None
+    mutate: Callable[[Any], Any] | None = None
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and self.pattern.search(path) is not None
@@ -300,11 +309,15 @@ class GitHubServer:
         *,
         reset_in: int | None = None,
         message: str | None = None,
+        land_after: float | None = None,
+        raw: tuple[int, str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        mutate: Callable[[Any], Any] | None = None,
     ) -> Fault:
         """Make the next ``times`` requests matching ``method`` (or ``*``) and the path fail."""
         if status is None and (retry_after is not None or reset_in is not None):
             status = 403
-        if store_then_fail and status is None:
+        if (store_then_fail or land_after is not None) and status is None:
             status = 502
         fault = Fault(
             method.upper() if method != "*" else "*",
@@ -316,6 +329,10 @@ class GitHubServer:
             times,
             reset_in,
             message,
+            land_after,
+            raw,
+            headers,
+            mutate,
         )
         with self._lock:
             self.faults.append(fault)
@@ -359,6 +376,20 @@ class GitHubServer:
             fault = self._take_fault(method, rel)
         token = self._token_of(req)
 
+        if fault is not None and fault.raw is not None:
+            status, ctype, text = fault.raw
+            resp = Response(text, status=status, content_type=ctype)
+            for k, v in (fault.headers or {}).items():
+                resp.headers[k] = v
+            return resp
+        if fault is not None and fault.land_after is not None:
+            if path.startswith(API_PREFIX + "/"):
+                def land() -> None:
+                    time.sleep(fault.land_after or 0)
+                    self._dispatch(method, rel, req, body, token)
+
+                threading.Thread(target=land, daemon=True).start()
+            return self._fault_response(fault, token)
         if fault is not None and fault.status is not None and not fault.store_then_fail:
             if fault.delay:
                 time.sleep(fault.delay)
@@ -372,6 +403,13 @@ class GitHubServer:
             time.sleep(fault.delay)
         if fault is not None and fault.store_then_fail:
             return self._fault_response(fault, token)
+        if fault is not None and fault.mutate is not None:
+            doc = fault.mutate(json.loads(resp.get_data(as_text=True)))
+            changed = Response(json.dumps(doc), status=resp.status_code, content_type="application/json; charset=utf-8")
+            for k, v in resp.headers.items():
+                if k.lower() not in ("content-length", "content-type"):
+                    changed.headers[k] = v
+            return changed
         return resp
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
@@ -414,7 +452,7 @@ class GitHubServer:
         return None
 
     def _json(self, status: int, doc: Any, token: str | None, headers: dict[str, str] | None = None) -> Response:
-        resp = Response(json.dumps(doc), status=status, content_type="application/json; charset=utf-8")
+        resp = Response(json.dumps(doc) if status != 204 else "", status=status, content_type="application/json; charset=utf-8")
         with self._lock:
             used = self._used.get(token or "", 0) + 1
             self._used[token or ""] = used
@@ -440,6 +478,7 @@ class GitHubServer:
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/comments", "_list_comments"),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/comments", "_create_comment"),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/comments/(?P<id>\d+)", "_get_comment"),
+            ("DELETE", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/comments/(?P<id>\d+)", "_delete_comment"),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/sub_issues", "_list_sub_issues"),
             ("POST", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/issues/(?P<n>\d+)/sub_issues", "_add_sub_issue"),
             ("GET", r"/repos/(?P<o>[^/]+)/(?P<r>[^/]+)/commits/(?P<sha>[^/]+)/check-runs", "_check_runs"),
@@ -549,6 +588,15 @@ class GitHubServer:
             for c in comments:
                 if c["id"] == cid:
                     return 200, self._comment_json(r, n, c), {}
+        raise _Reply(404, "Not Found")
+
+    def _delete_comment(self, r: _Repo, m: re.Match[str], req: Request, body: Any) -> tuple[int, Any, dict[str, str]]:
+        cid = int(m["id"])
+        for comments in r.comments.values():
+            for c in comments:
+                if c["id"] == cid:
+                    comments.remove(c)
+                    return 204, None, {}
         raise _Reply(404, "Not Found")
 
     def _list_sub_issues(self, r: _Repo, m: re.Match[str], req: Request, body: Any) -> tuple[int, Any, dict[str, str]]:

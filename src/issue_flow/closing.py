@@ -242,7 +242,15 @@ class Closing:
     ticked: list[str] = field(default_factory=list)
 
 
-def build(cfg: Config, number: int, *, resolution_text: str | None = None, force: bool = False) -> Closing:
+REASONS = {"completed": "completed", "not-planned": "not_planned", "not_planned": "not_planned"}
+
+
+def build(
+    cfg: Config, number: int, *, resolution_text: str | None = None, force: bool = False, reason: str = "completed"
+) -> Closing:
+    """The closing of #number. ``reason`` is ``completed`` or ``not_planned``: an issue closed
+    as not planned needs neither ticked criteria nor released versions, and its parent
+    gets a pointer on GitHub only (no "Resolved by" line in its README)."""
     from issue_flow.model import items as itemmod
     from issue_flow.model.issues import discover, load_issue
     from issue_flow.plan import Plan
@@ -252,7 +260,9 @@ def build(cfg: Config, number: int, *, resolution_text: str | None = None, force
     pool = itemmod.items(folder)
     close_item = find_close_item(pool)
 
-    if not force:
+    planned = reason != "not_planned"
+    said = "completed" if planned else "not planned"
+    if not force and planned:
         still_open = [it for it in pool if it.kind == "criterion" and it is not close_item and it.done is False]
         if still_open:
             shown = "; ".join(f"{it.index} '{_cut(it.name)}'" for it in still_open[:5])
@@ -266,6 +276,8 @@ def build(cfg: Config, number: int, *, resolution_text: str | None = None, force
     if resolution_text is not None and resolution_text.strip():
         versions = parse_versions(resolution_text)
         resolution = Resolution(versions=versions) if versions else Resolution(text=resolution_text.strip())
+    elif not planned:
+        resolution = Resolution(text=None)
     else:
         versions = released_versions(folder, pool)
         if not versions:
@@ -285,20 +297,25 @@ def build(cfg: Config, number: int, *, resolution_text: str | None = None, force
     link = f"[{rel}/]({url})"
 
     if resolution.versions:
-        closure_first = f"Closed as completed: released in {resolution.phrase}."
+        closure_first = f"Closed as {said}: released in {resolution.phrase}."
+    elif resolution.text:
+        closure_first = f"Closed as {said}: {_sentence(resolution.text)}."
     else:
-        closure_first = f"Closed as completed: {_sentence(resolution.text or '')}."
+        closure_first = f"Closed as {said}."
     closure_body = f"{closure_first}\n\nIssue folder, with the analysis and tracking: {link}\n\n{close_marker(number)}\n"
     pointer_body = None
-    if parent is not None:
+    if parent is not None and planned:
         pointer_body = (
             f"Resolved by #{number}{resolution.sentence_tail}\n\nIssue folder: {link}\n\n{resolution_marker(number)}\n"
         )
+    elif parent is not None:
+        tail = f": {_sentence(resolution.text)}." if resolution.text else "."
+        pointer_body = f"#{number} was closed as not planned{tail}\n\nIssue folder: {link}\n\n{resolution_marker(number)}\n"
 
     plan = Plan()
     ticked: list[str] = []
     if close_item is not None:
-        note = "closed as completed" + (f"; pointer on #{parent}" if parent is not None else "")
+        note = f"closed as {said}" + (f"; pointer on #{parent}" if parent is not None else "")
         if itemmod.tick(close_item, True, note):
             ticked.append(close_item.describe())
     else:
@@ -312,7 +329,7 @@ def build(cfg: Config, number: int, *, resolution_text: str | None = None, force
         name = it.names[0]
         note = None
         if close_step.search(name):
-            note = "closed as completed"
+            note = f"closed as {said}"
         elif update_step is not None and update_step.search(name):
             note = f"pointer posted on #{parent}"
         if note is not None:
@@ -327,7 +344,7 @@ def build(cfg: Config, number: int, *, resolution_text: str | None = None, force
         if doc is not None and doc.changed:
             plan.write(doc.path, doc.original_bytes, doc.to_bytes(), why)
 
-    if parent is not None:
+    if parent is not None and planned:
         ref = disc.folders.get(parent)
         if ref is None:
             plan.note(f"note: no folder for parent #{parent} under {cfg.docs}; only the GitHub pointer is posted")

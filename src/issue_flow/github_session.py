@@ -11,11 +11,12 @@ URL and repository from the configuration (which already honours ``GITHUB_API_UR
 ``GITHUB_REPOSITORY``). Client behaviour can be tuned from the environment, which is how the
 tests make timeouts short and switch throttling off:
 
-- ``ISSUE_FLOW_GITHUB_TIMEOUT``: seconds per request (whole seconds, rounded up; default 10);
+- ``ISSUE_FLOW_GITHUB_TIMEOUT``: seconds per request (whole seconds, rounded up; default 10,
+  at most 600);
 - ``ISSUE_FLOW_GITHUB_RETRIES``: retries of a failed read, and of a write that did not land
-  (default 3);
+  (default 3, at most 10);
 - ``ISSUE_FLOW_GITHUB_THROTTLE``: seconds between writes (default 1, as PyGithub and
-  GitHub's guidance on secondary rate limits have it; reads are not spaced).
+  GitHub's guidance on secondary rate limits have it; reads are not spaced; at most 60).
 
 Building the adapter sends no request, and this module does not import PyGithub itself.
 """
@@ -34,9 +35,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 NO_TOKEN = "no GitHub token: set GITHUB_TOKEN or GH_TOKEN, or log in with 'gh auth login'"
 WRITE_THROTTLE = 1.0  # seconds between writes unless ISSUE_FLOW_GITHUB_THROTTLE says otherwise
+MAX_TIMEOUT = 600.0  # seconds: beyond this a request is not "timing out", it is hanging
+MAX_RETRIES = 10
+MAX_THROTTLE = 60.0
 
 
-def _env_number(name: str, *, integer: bool, minimum: float) -> float | int | None:
+def _env_number(name: str, *, integer: bool, minimum: float, maximum: float) -> float | int | None:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return None
@@ -44,22 +48,22 @@ def _env_number(name: str, *, integer: bool, minimum: float) -> float | int | No
         value: float | int = int(raw) if integer else float(raw)
     except ValueError:
         value = math.nan
-    if not (isinstance(value, int) or math.isfinite(value)) or value < minimum:
+    if not (isinstance(value, int) or math.isfinite(value)) or not minimum <= value <= maximum:
         kind = "whole number" if integer else "number of seconds"
-        raise IssueFlowError(f"{name} must be a {kind} of at least {minimum:g}, not {raw!r}")
+        raise IssueFlowError(f"{name} must be a {kind} from {minimum:g} to {maximum:g}, not {raw!r}")
     return value
 
 
 def client_options() -> dict[str, Any]:
     """Adapter keyword arguments read from the ISSUE_FLOW_GITHUB_* environment variables."""
     opts: dict[str, Any] = {}
-    timeout = _env_number("ISSUE_FLOW_GITHUB_TIMEOUT", integer=False, minimum=0.001)
+    timeout = _env_number("ISSUE_FLOW_GITHUB_TIMEOUT", integer=False, minimum=0.001, maximum=MAX_TIMEOUT)
     if timeout is not None:
         opts["timeout"] = timeout
-    retries = _env_number("ISSUE_FLOW_GITHUB_RETRIES", integer=True, minimum=0)
+    retries = _env_number("ISSUE_FLOW_GITHUB_RETRIES", integer=True, minimum=0, maximum=MAX_RETRIES)
     if retries is not None:
         opts["max_retries"] = retries
-    throttle = _env_number("ISSUE_FLOW_GITHUB_THROTTLE", integer=False, minimum=0)
+    throttle = _env_number("ISSUE_FLOW_GITHUB_THROTTLE", integer=False, minimum=0, maximum=MAX_THROTTLE)
     opts["throttle"] = WRITE_THROTTLE if throttle is None else throttle
     return opts
 

@@ -71,6 +71,29 @@ class CommentData:
     id: int
     body: str
     html_url: str
+    removed: int = 0  # duplicates of it (same marker) deleted to converge on one
+
+
+class _BadAnswer(Exception):
+    """An answer that is not GitHub's: a field missing or of the wrong type."""
+
+
+def _want(value: Any, kind: type | tuple[type, ...], field_: str, *, optional: bool = False) -> Any:
+    if value is None and optional:
+        return value
+    if isinstance(value, bool) and kind is int or not isinstance(value, kind):
+        shown = "missing" if value is None else f"a {type(value).__name__}"
+        raise _BadAnswer(f"'{field_}' is {shown}")
+    return value
+
+
+def _wait_notice(wait: float, why: str) -> None:
+    """Say on stderr that issue-flow waits (GitHub asked), so a pause is never silent."""
+    if wait >= 1:
+        import sys
+
+        sys.stderr.write(f"issue-flow: GitHub asked to slow down ({why}): waiting {wait:.0f} s before trying again\n")
+        sys.stderr.flush()
 
 
 @dataclass(frozen=True)
@@ -205,6 +228,15 @@ def _retry_policy(max_retries: int, max_wait: float, backoff: float) -> Any:
             def get_retry_after(self, response: Any) -> float | None:
                 return _asked_wait(response.status, response.headers)
 
+            def sleep_for_retry(self, response: Any) -> bool:
+                wait = self.get_retry_after(response)
+                if wait:
+                    asked = "Retry-After" if _header(response.headers, "Retry-After") else "no Retry-After given"
+                    _wait_notice(wait, f"{response.status}, {asked}")
+                    time.sleep(wait)
+                    return True
+                return False
+
         _retry_class = ReadRetry
 
     retry = _retry_class(
@@ -230,7 +262,7 @@ def _retry_policy(max_retries: int, max_wait: float, backoff: float) -> Any:
 class _Failure:
     """What went wrong with one request, stripped of the exception that said so."""
 
-    kind: str  # unreachable | timeout | dropped | server | rate | wait_too_long | http | other
+    kind: str  # unreachable | timeout | dropped | server | rate | wait_too_long | http | invalid | other
     status: int | None = None
     wait: float | None = None
     message: str = ""
@@ -238,7 +270,7 @@ class _Failure:
     @property
     def maybe_landed(self) -> bool:
         """A write failing this way may have been stored anyway: look before sending again."""
-        return self.kind in ("timeout", "dropped", "server")
+        return self.kind in ("timeout", "dropped", "server", "invalid")
 
 
 def _one_line(text: Any, limit: int = 240) -> str:
@@ -291,6 +323,7 @@ class GitHub:
         self.max_wait = float(max_wait)
         self.backoff = max(0.0, float(backoff))
         self._sleep: Callable[[float], None] = time.sleep
+        self._numbers: dict[int, int] = {}  # issue id -> number, for messages
 
         secret = token
 
@@ -330,7 +363,8 @@ class GitHub:
     def repository_info(self) -> RepoData:
         def fetch() -> RepoData:
             r = self._repo
-            return RepoData(r.full_name, r.default_branch, r.html_url)
+            return RepoData(_want(r.full_name, str, "full_name"), _want(r.default_branch, str, "default_branch"),
+                            _want(r.html_url, str, "html_url"))
 
         return self._read(
             f"read repository {self.repository}", fetch, not_found=f"repository {self.repository} not found at {self.api_url}"
@@ -348,15 +382,48 @@ class GitHub:
         return self._read(f"list the comments of issue #{number}", fetch, not_found=self._nf(number))
 
     def find_comment(self, number: int, marker: str) -> CommentData | None:
-        """The first comment of #number whose body contains ``marker`` (pages stop once found)."""
+        """The first comment of #number whose body contains ``marker``."""
+        found = self._marked(number, marker)
+        return found[0][0] if found else None
 
-        def fetch() -> CommentData | None:
+    def _marked(self, number: int, marker: str) -> list[tuple[CommentData, Any]]:
+        """Every comment of #number holding ``marker`` (all pages), oldest first."""
+
+        def fetch() -> list[tuple[CommentData, Any]]:
+            out = []
             for c in self._repo.get_issue(number).get_comments():
-                if marker in (c.body or ""):
-                    return self._comment_data(c)
-            return None
+                data = self._comment_data(c)
+                if marker in data.body:
+                    out.append((data, c))
+            return out
 
         return self._read(f"list the comments of issue #{number}", fetch, not_found=self._nf(number))
+
+    def converge_comment(self, number: int, marker: str) -> CommentData | None:
+        """The one comment of #number holding ``marker``: the first is kept and every later
+        one deleted (a duplicate a write stored after answering an error or timing out);
+        ``removed`` of the answer says how many. None when there is none."""
+        found = self._marked(number, marker)
+        if not found:
+            return None
+        keep = found[0][0]
+        removed = 0
+        for data, obj in found[1:]:
+
+            def send(obj: Any = obj) -> bool:
+                obj.delete()
+                return True
+
+            def gone(data: CommentData = data) -> bool | None:
+                return True if all(d.id != data.id for d, _ in self._marked(number, marker)) else None
+
+            def on_http(failure: _Failure) -> Any:
+                return True if failure.status == 404 else _RAISE  # already deleted
+
+            self._write(f"delete the duplicate comment {data.html_url} on issue #{number}", send, gone,
+                        not_found=self._nf(number), on_http=on_http)
+            removed += 1
+        return CommentData(keep.id, keep.body, keep.html_url, removed)
 
     def sub_issue_ids(self, number: int) -> list[int]:
         def fetch() -> list[int]:
@@ -367,7 +434,8 @@ class GitHub:
     def check_runs(self, sha: str) -> list[CheckData]:
         def fetch() -> list[CheckData]:
             runs = self._repo.get_commit(sha).get_check_runs()
-            return [CheckData(r.name, r.status, r.conclusion) for r in runs]
+            return [CheckData(_want(r.name, str, "name"), _want(r.status, str, "status"),
+                              _want(r.conclusion, str, "conclusion", optional=True)) for r in runs]
 
         return self._read(
             f"read the check runs of {sha[:12]}", fetch, not_found=f"commit {sha} not found in {self.repository}"
@@ -376,7 +444,8 @@ class GitHub:
     def commit_statuses(self, sha: str) -> list[StatusData]:
         def fetch() -> list[StatusData]:
             combined = self._repo.get_commit(sha).get_combined_status()
-            return [StatusData(s.context, s.state) for s in combined.statuses]
+            statuses = _want(combined.statuses, list, "statuses")
+            return [StatusData(_want(s.context, str, "context"), _want(s.state, str, "state")) for s in statuses]
 
         return self._read(
             f"read the statuses of {sha[:12]}", fetch, not_found=f"commit {sha} not found in {self.repository}"
@@ -389,7 +458,7 @@ class GitHub:
         if not marker or marker not in body:
             raise IssueFlowError("a comment must contain its marker (a hidden HTML comment) to be posted only once")
         self._check_size(body, f"comment for issue #{number}")
-        found = self.find_comment(number, marker)
+        found = self.converge_comment(number, marker)
         if found is not None:
             return found
 
@@ -397,7 +466,7 @@ class GitHub:
             return self._comment_data(self._repo.get_issue(number).create_comment(body))
 
         return self._write(
-            f"comment on issue #{number}", send, lambda: self.find_comment(number, marker), not_found=self._nf(number)
+            f"comment on issue #{number}", send, lambda: self.converge_comment(number, marker), not_found=self._nf(number)
         )
 
     def edit_issue_body(
@@ -478,8 +547,9 @@ class GitHub:
                 return True
             return _RAISE
 
+        child = f"#{self._numbers[child_id]}" if child_id in self._numbers else f"the issue with id {child_id}"
         return self._write(
-            f"link issue id {child_id} as a sub-issue of #{parent_number}",
+            f"link {child} as a sub-issue of #{parent_number}",
             send,
             linked,
             not_found=self._nf(parent_number),
@@ -498,22 +568,30 @@ class GitHub:
                 f"{what} is {len(text):,} characters; GitHub accepts at most {MAX_BODY:,}; nothing sent"
             )
 
-    @staticmethod
-    def _issue_data(issue: Any) -> IssueData:
-        return IssueData(
-            number=issue.number,
-            id=issue.id,
-            title=issue.title or "",
-            body=issue.body or "",
-            labels=[label.name for label in issue.labels],
-            state=issue.state,
-            state_reason=issue.state_reason,
-            html_url=issue.html_url,
+    def _issue_data(self, issue: Any) -> IssueData:
+        labels = _want(issue.labels, list, "labels", optional=True) or []
+        data = IssueData(
+            number=_want(issue.number, int, "number"),
+            id=_want(issue.id, int, "id"),
+            title=_want(issue.title, str, "title", optional=True) or "",
+            body=_want(issue.body, str, "body", optional=True) or "",
+            labels=[_want(label.name, str, "labels[].name") for label in labels],
+            state=_want(issue.state, str, "state"),
+            state_reason=_want(issue.state_reason, str, "state_reason", optional=True),
+            html_url=_want(issue.html_url, str, "html_url"),
         )
+        if data.state not in ("open", "closed"):
+            raise _BadAnswer(f"'state' is {data.state!r}")
+        self._numbers[data.id] = data.number
+        return data
 
     @staticmethod
     def _comment_data(comment: Any) -> CommentData:
-        return CommentData(comment.id, comment.body or "", comment.html_url)
+        return CommentData(
+            _want(comment.id, int, "id"),
+            _want(comment.body, str, "body", optional=True) or "",
+            _want(comment.html_url, str, "html_url"),
+        )
 
     def _read(self, what: str, fetch: Callable[[], T], *, not_found: str | None = None) -> T:
         """Run a read (retried by urllib3); turn what fails into a one-line IssueFlowError."""
@@ -569,8 +647,31 @@ class GitHub:
         """What kind of failure ``exc`` is; None for exceptions that are not about the network."""
         if isinstance(exc, _WaitTooLong):
             return _Failure("wait_too_long", wait=exc.wait)
+        if isinstance(exc, _BadAnswer):
+            return _Failure("invalid", message=str(exc))
 
-        from github.GithubException import GithubException
+        from github.GithubException import BadAttributeException, GithubException
+
+        if isinstance(exc, BadAttributeException):
+            return _Failure("invalid", message=f"a field of the wrong type ({type(exc.actual_value).__name__})")
+        if isinstance(exc, RuntimeError) and "redirect" in str(exc):
+            text = str(exc)
+            host = re.search(r"redirected from host \S+ to ([^\s,]+)", text)
+            proto = re.search(r"redirected from (\S+) protocol to ([^\s,]+)", text)
+            where = re.search(r"redirected to (\S+?),", text)
+            if host:
+                said = f"redirected to another host, {host.group(1)}"
+            elif proto:
+                said = f"redirected from {proto.group(1)} to {proto.group(2)}"
+            else:
+                said = f"redirected to {where.group(1) if where else 'another place'}"
+            return _Failure("invalid", message=said)
+        if isinstance(exc, AssertionError):  # PyGithub: a URL in the answer outside the API's host
+            return _Failure("invalid", message=f"a URL outside the API ({_one_line(exc, 80) or 'another host'})")
+        if isinstance(exc, (ValueError, UnicodeDecodeError)) and not isinstance(exc, IssueFlowError):
+            return _Failure("invalid", message="malformed JSON")
+        if isinstance(exc, (TypeError, KeyError)):  # PyGithub reading a document of another shape
+            return _Failure("invalid", message="a document of the wrong shape")
 
         if isinstance(exc, GithubException):
             status = int(exc.status or 0)
@@ -643,6 +744,11 @@ class GitHub:
             )
         elif f.kind == "rate":
             text = f"GitHub rate limit still exceeded after {self.max_retries} retries (trying to {what}); try again later"
+        elif f.kind == "invalid":
+            text = (
+                f"GitHub API at {url} gave an answer that is not GitHub's to {what} ({f.message}); "
+                "check the API URL (api_url, GITHUB_API_URL)"
+            )
         elif f.kind == "http" and f.status == 401:
             text = f"GitHub API at {url} rejected the token (401 Bad credentials): check GITHUB_TOKEN or GH_TOKEN"
         elif f.kind == "http" and f.status == 403:

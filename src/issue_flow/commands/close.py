@@ -26,6 +26,12 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line if line else "" for line in text.rstrip("\n").split("\n"))
 
 
+def _removed(comment: Any, what: str, number: int) -> None:
+    n = getattr(comment, "removed", 0)
+    if n:
+        click.echo(f"removed {n} duplicate {what}{'s' if n > 1 else ''} on #{number} (stored late by GitHub); kept the first")
+
+
 def _summary(closing: Any, results: dict[str, Any], files: list[str]) -> str:
     lines = [f"### issue-flow close #{closing.number}", ""]
     c = results.get("closure")
@@ -47,16 +53,29 @@ def _summary(closing: Any, results: dict[str, Any], files: list[str]) -> str:
 @click.argument("number")
 @click.option("--resolution", metavar="TEXT", default=None, help="Released versions or free text (default: the release item's evidence).")
 @click.option("--force", is_flag=True, help="Close even while other criteria are open.")
+@click.option(
+    "--reason",
+    metavar="completed|not-planned",
+    default="completed",
+    help="Why it is closed (GitHub's state_reason): completed (default) or not-planned (no release needed).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the calls and the file diffs; send and change nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def command(app: Any, number: str, resolution: str | None, force: bool, dry_run: bool, as_json: bool) -> None:
+def command(app: Any, number: str, resolution: str | None, force: bool, reason: str, dry_run: bool, as_json: bool) -> None:
     """Close issue NUMBER: a closure comment linking its folder, close it as completed, post
     a resolution pointer on its parent, and tick its close item.
 
-    Refuses (exit 1) while criteria other than the close item are open, unless --force.
-    Comments carry hidden markers and are looked for before posting: a rerun after any
-    failure finishes the job and never posts twice.
+    Refuses (exit 1) while criteria other than the close item are open, unless --force
+    or --reason not-planned. Comments carry hidden markers and are looked for before
+    posting: a rerun after any failure finishes the job, and a duplicate that GitHub stored
+    late (after answering an error or a timeout) is deleted, so one of each remains.
+
+    \b
+    Examples:
+      issue-flow close 462 --dry-run
+      issue-flow close 462 --resolution "0.9.2 / 0.2.2"
+      issue-flow close 470 --reason not-planned --resolution "superseded by #471"
     """
     from issue_flow import closing as closing_mod
     from issue_flow import fsutil
@@ -65,12 +84,18 @@ def command(app: Any, number: str, resolution: str | None, force: bool, dry_run:
     from issue_flow.output import actions_summary, emit_json, run_plan
 
     n = parse_number(number)
+    from issue_flow.errors import IssueFlowError
+
+    state_reason = closing_mod.REASONS.get(reason.strip().lower())
+    if state_reason is None:
+        raise IssueFlowError(f"--reason must be completed or not-planned, not {reason!r}")
+    said = state_reason.replace("_", " ")
     cfg = app.config
     cfg.require_repository()
     gh = None if dry_run else open_github(cfg, required=True)
 
     with fsutil.repo_lock(cfg.root):
-        closing = closing_mod.build(cfg, n, resolution_text=resolution, force=force)
+        closing = closing_mod.build(cfg, n, resolution_text=resolution, force=force, reason=state_reason)
         plan = closing.plan
         results: dict[str, Any] = {}
         parent = closing.parent
@@ -80,7 +105,7 @@ def command(app: Any, number: str, resolution: str | None, force: bool, dry_run:
             return results["closure"]
 
         def close_issue() -> Any:
-            results["issue"] = gh.close_issue(n, "completed")
+            results["issue"] = gh.close_issue(n, state_reason)
             return results["issue"]
 
         def post_pointer() -> Any:
@@ -88,7 +113,7 @@ def command(app: Any, number: str, resolution: str | None, force: bool, dry_run:
             return results["pointer"]
 
         plan.call(f"comment on #{n} (unless one holding its marker is there):\n{_indent(closing.closure_body)}", post_closure, before_writes=True)
-        plan.call(f"close #{n} as completed (unless it already is)", close_issue, before_writes=True)
+        plan.call(f"close #{n} as {said} (unless it already is)", close_issue, before_writes=True)
         if parent is not None and closing.pointer_body is not None:
             plan.call(
                 f"comment on #{parent} (unless one holding its marker is there):\n{_indent(closing.pointer_body)}",
@@ -114,6 +139,7 @@ def command(app: Any, number: str, resolution: str | None, force: bool, dry_run:
                 "resolution": closing.resolution.phrase,
                 "folder_url": closing.folder_url,
                 "closure_comment": results["closure"].html_url if "closure" in results else None,
+                "duplicates_removed": sum(getattr(results.get(k), "removed", 0) for k in ("closure", "pointer")),
                 "pointer_comment": results["pointer"].html_url if "pointer" in results else None,
                 "state": issue.state if issue else None,
                 "state_reason": issue.state_reason if issue else None,
@@ -125,10 +151,12 @@ def command(app: Any, number: str, resolution: str | None, force: bool, dry_run:
     elif not dry_run:
         if "closure" in results:
             click.echo(f"closure comment on #{n}: {results['closure'].html_url}")
+            _removed(results["closure"], "closure comment", n)
         if "issue" in results:
             click.echo(f"#{n} is {results['issue'].state} ({results['issue'].state_reason})")
         if "pointer" in results:
             click.echo(f"resolution pointer on #{parent}: {results['pointer'].html_url}")
+            _removed(results["pointer"], "resolution pointer", parent)
         for t in closing.ticked:
             click.echo(f"ticked {t}")
     if not dry_run and os.environ.get("GITHUB_ACTIONS") == "true":
