@@ -312,6 +312,25 @@ def test_markdown_has_every_issue_with_the_progress_of_status_json(repo):
     assert "README.md#acceptance-criteria:2" in md.split("## Open items", 1)[1]
 
 
+def test_markdown_over_githubs_summary_limit_drops_the_item_lists(repo, monkeypatch):
+    from issue_flow.workflows import report
+
+    full = run_cli("report", "--markdown", cwd=repo).out
+    monkeypatch.setattr(report, "SUMMARY_LIMIT", len(full.encode("utf-8")) - 1)
+    short = run_cli("report", "--markdown", cwd=repo).out
+    assert "README.md#acceptance-criteria:2" in full and "README.md#acceptance-criteria:2" not in short
+    assert "- #2: 1 open item" in short and "1 MiB" in short
+    assert _md_rows(short, "Issue") == _md_rows(full, "Issue")
+
+
+def test_links_only_to_web_urls(repo):
+    (repo / ".issue-flow.toml").write_text('repository = "acme/widget"\napi_url = "javascript:alert(1)//"\n', encoding="utf-8")
+    html, page = _html(repo)
+    hrefs = [a["attrs"]["href"] for a in page.find("a")]
+    assert hrefs and all(h.startswith("#") for h in hrefs), hrefs
+    assert "[#2](" not in run_cli("report", "--markdown", cwd=repo).out
+
+
 def test_markdown_and_html_together(repo):
     res = run_cli("report", "--markdown", "--html", "site", cwd=repo)
     assert res.code == 0, res

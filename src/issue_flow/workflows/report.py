@@ -53,12 +53,12 @@ def build(cfg) -> dict[str, Any]:
     for issue in issues:
         issue["open_items"] = opens.get(issue["number"], [])
         issue["released_in"] = shipped.get(issue["number"], [])
-        issue["url"] = links.issue_url(cfg, issue["number"]) if repo else None
+        issue["url"] = _web(links.issue_url(cfg, issue["number"])) if repo else None
         issue["pct"] = _pct(issue["tasks"])
         issue["parent_known"] = issue["parent"] in known
         for doc in issue["documents"]:
             doc["name"] = _doc_name(issue["path"], doc["path"])
-            doc["url"] = links.blob_url(cfg, branch, doc["path"]) if repo else None
+            doc["url"] = _web(links.blob_url(cfg, branch, doc["path"])) if repo else None
             doc["pct"] = _pct(doc["tasks"])
         done += issue["tasks"]["done"]
         total += issue["tasks"]["total"]
@@ -77,6 +77,11 @@ def build(cfg) -> dict[str, Any]:
         },
         "repository": repo,
     }
+
+
+def _web(url: str | None) -> str | None:
+    """A link only when it is an http(s) URL (the API URL comes from the configuration)."""
+    return url if url and re.match(r"https?://[^\s\"'<>]+$", url) else None
 
 
 def _pct(counts: dict[str, int]) -> int | None:
@@ -337,8 +342,16 @@ def render_html(cfg, report: dict[str, Any]) -> str:
     return html
 
 
+SUMMARY_LIMIT = 1_000_000  # bytes: GitHub keeps a job summary of up to 1 MiB per step
+
+
 def render_markdown(cfg, report: dict[str, Any]) -> str:
-    return _render(cfg, "report/summary.md.j2", report)
+    """The summary; when it would pass GitHub's limit, without the lists of open items
+    (their counts stay, and the page has them)."""
+    md = _render(cfg, "report/summary.md.j2", dict(report, list_open=True))
+    if len(md.encode("utf-8")) > SUMMARY_LIMIT:
+        md = _render(cfg, "report/summary.md.j2", dict(report, list_open=False))
+    return md
 
 
 def md_code(value: Any) -> str:
