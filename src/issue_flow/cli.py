@@ -244,8 +244,20 @@ def _actions_files() -> None:
             raise IssueFlowError(f"${var} ({path}) cannot be written; nothing done")
 
 
+def _check_arguments(argv: list[str]) -> None:
+    """Arguments that are not valid UTF-8 (Python hands them over as lone surrogates)
+    would fail when written; they are refused, naming the argument."""
+    for i, arg in enumerate(argv, 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            shown = arg.encode("utf-8", "backslashreplace").decode("ascii", "replace")
+            raise IssueFlowError(f"argument {i} ({shown!r}) is not valid UTF-8 (byte {exc.start})") from None
+
+
 def _main(argv: list[str] | None) -> None:
     try:
+        _check_arguments(list(sys.argv[1:] if argv is None else argv))
         _actions_files()
         rv = cli.main(args=argv, prog_name="issue-flow", standalone_mode=False)
     except IssueFlowError as exc:

@@ -111,10 +111,19 @@ class Config:
 
 
 def _has_tool_section(pyproject: Path) -> bool:
+    """Whether pyproject.toml has a ``tool.issue-flow`` table, however TOML spells it
+    (``[tool.issue-flow]``, ``[tool."issue-flow"]``, dotted keys, an inline table)."""
     try:
-        return "[tool.issue-flow" in pyproject.read_text(encoding="utf-8", errors="replace")
+        text = pyproject.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
+    if "issue-flow" not in text:  # the cheap test first: most pyproject files say nothing of it
+        return False
+    try:
+        tool = _parse_toml(pyproject).get("tool", {})
+    except IssueFlowError:
+        return "[tool.issue-flow" in text  # malformed: let load_config say so
+    return not isinstance(tool, dict) or "issue-flow" in tool  # a 'tool' that is no table: say so
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -140,6 +149,10 @@ def _parse_toml(path: Path) -> dict[str, Any]:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError:
         raise IssueFlowError(f"{path.name}: not UTF-8 text") from None
+    except IsADirectoryError:
+        raise IssueFlowError(f"{path.name} is a directory, not a file") from None
+    except OSError as exc:
+        raise IssueFlowError(f"{path.name}: cannot read ({exc.strerror})") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -151,12 +164,17 @@ def _parse_toml(path: Path) -> dict[str, Any]:
 def raw_config(root: Path) -> tuple[dict[str, Any], Path | None]:
     """The configuration table and the file it came from (None when there is none)."""
     dedicated = root / CONFIG_FILE
+    if dedicated.is_dir():
+        raise IssueFlowError(f"{CONFIG_FILE} is a directory, not a file")
     if dedicated.is_file():
         return _parse_toml(dedicated), dedicated
     pyproject = root / "pyproject.toml"
     if pyproject.is_file() and _has_tool_section(pyproject):
         data = _parse_toml(pyproject)
-        table = data.get("tool", {}).get("issue-flow")
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise IssueFlowError("pyproject.toml: 'tool' must be a table")
+        table = tool.get("issue-flow")
         if table is not None:
             if not isinstance(table, dict):
                 raise IssueFlowError("pyproject.toml: [tool.issue-flow] must be a table")
@@ -226,9 +244,14 @@ def load_config(root: Path | None = None) -> Config:
 
 def _inside(root: Path, value: str, key: str, src: str) -> None:
     """Paths issue-flow reads and writes must lie inside the repository."""
-    if not value.strip() or Path(value).is_absolute() or ".." in Path(value).parts:
+    if not value.strip() or "\0" in value or Path(value).is_absolute() or ".." in Path(value).parts:
         raise IssueFlowError(f"{src}: '{key}' must be a path inside the repository, not {value!r}")
-    resolved = os.path.realpath(root / value)
+    if len(value) > 1024 or any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in Path(value).parts):
+        raise IssueFlowError(f"{src}: '{key}' is too long a path ({len(value)} characters; a name may have 255 bytes)")
+    try:
+        resolved = os.path.realpath(root / value)
+    except (OSError, ValueError) as exc:
+        raise IssueFlowError(f"{src}: '{key}' is not a usable path ({exc})") from None
     if os.path.commonpath([resolved, os.path.realpath(root)]) != os.path.realpath(root):
         raise IssueFlowError(f"{src}: '{key}' leads outside the repository ({value!r})")
 
