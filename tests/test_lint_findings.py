@@ -152,3 +152,19 @@ def test_links_on_one_line_are_those_markdown_it_reads(line, hrefs):
     doc = Document(None, line + "\n")
     assert sorted(h for _, h in links(doc)) == sorted(hrefs)
     assert sorted(h for _, h in _reference_links(doc)) == sorted(hrefs)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[a `b](c) d`", "`a [b` c](d)", "[x](a`b`)", "[a `]` b](c)", "``[x](y)`` `[z](w)` [v](u)",
+        "` `` ` [a](b) `x", "[a](b) ``` [c](d)", "[t](./x.md) &amp; [u](./y&amp;.md)", r"[a\]](b) [c](d)",
+        "<span>[a](b)</span>", "[a](b)[c](d)", "![i](<a b.png>)", "[a](b 'c')", "[a](b \"c\" )",
+    ],
+)
+def test_tricky_lines_read_as_markdown_it_reads_them(line):
+    from issue_flow.linkcheck import links
+    from issue_flow.model.document import Document
+
+    doc = Document(None, line + "\n")
+    assert links(doc) == _reference_links(doc)

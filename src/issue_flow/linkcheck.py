@@ -24,7 +24,35 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")
 # [label](dest) or ![alt](dest "title"): no brackets in the label, no parentheses or spaces in dest
 _SIMPLE = re.compile(r"""!?\[[^\[\]]*\]\([ \t]*([^\s()]*)(?:[ \t]+(?:"[^"]*"|'[^']*'))?[ \t]*\)""")
-_HARD = re.compile(r"[`\\<&]")  # code spans, escapes, autolinks/HTML, entities: the full parser
+_HARD = re.compile(r"[\\<&]")  # escapes, autolinks/HTML, entities: the full parser
+_TICKS = re.compile(r"`+")
+
+
+def _blank_code_spans(line: str) -> tuple[str, list[tuple[int, int]]]:
+    """``line`` with each code span replaced by as many ``x`` (a code span is a run of n
+    backticks up to the next run of exactly n, as in CommonMark), and the spans."""
+    spans = []
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(line)]
+    k = 0
+    while k < len(runs):
+        a, b = runs[k]
+        n = b - a
+        close = next((j for j in range(k + 1, len(runs)) if runs[j][1] - runs[j][0] == n), None)
+        if close is None:
+            k += 1  # a run with no closer is literal text
+            continue
+        spans.append((a, runs[close][1]))
+        k = close + 1
+    if not spans:
+        return line, spans
+    parts = []
+    last = 0
+    for a, b in spans:
+        parts.append(line[last:a])
+        parts.append("x" * (b - a))
+        last = b
+    parts.append(line[last:])
+    return "".join(parts), spans
 _TEXTUAL = frozenset(("text", "item", "table", "heading", "quote"))
 
 _md = None
@@ -52,10 +80,17 @@ def _simple(line: str) -> list[str] | None:
     """The hrefs of a line whose every ``](`` is a simple link, else None."""
     if _HARD.search(line):
         return None
-    found = _SIMPLE.findall(line)
+    spans: list[tuple[int, int]] = []
+    if "`" in line:
+        line, spans = _blank_code_spans(line)
+    found = list(_SIMPLE.finditer(line))
     if len(found) != line.count("]("):
         return None
-    return [unquote(h) for h in found if h]
+    for m in found:  # a code span may sit in a label; one in a target: the full parser
+        a, b = m.start(1), m.end()
+        if any(x < b and y > a for x, y in spans):
+            return None
+    return [unquote(m.group(1)) for m in found if m.group(1)]
 
 
 def has_links(text: str) -> bool:

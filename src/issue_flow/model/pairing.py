@@ -151,8 +151,16 @@ def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
     if pairs:
         modes.append("label")
 
+    memo: dict[tuple[int, int], float] = {}
+
+    def sc(i: int, j: int) -> float:
+        v = memo.get((i, j))
+        if v is None:
+            v = memo[(i, j)] = score(crit[i], rows[j])
+        return v
+
     # 2. similarity: unique mutual best at or above the threshold
-    scores = {(i, j): score(crit[i], rows[j]) for i in c_free for j in r_free}
+    scores = {(i, j): sc(i, j) for i in c_free for j in r_free}
     changed = True
     while changed:
         changed = False
@@ -173,10 +181,10 @@ def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
 
     # 3. position, when most positional pairs agree
     if nc == nr and nc and c_free:
-        agree = sum(1 for i in range(nc) if score(crit[i], rows[i]) >= AGREE)
+        agree = sum(1 for i in range(nc) if sc(i, i) >= AGREE)
         if agree * 2 > nc:
             for i in sorted(c_free):
-                if i in r_free and score(crit[i], rows[i]) > 0:
+                if i in r_free and sc(i, i) > 0:
                     pairs.append((i, i))
                     c_free.discard(i)
                     r_free.discard(i)
@@ -186,8 +194,8 @@ def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
     closest: dict[int, tuple[int, float]] = {}
     for i in c_free:
         if rows:
-            j = max(range(nr), key=lambda j: score(crit[i], rows[j]))
-            closest[i] = (j, score(crit[i], rows[j]))
+            j = max(range(nr), key=lambda j: sc(i, j))
+            closest[i] = (j, sc(i, j))
     pairs.sort()
     mode = modes[-1] if modes else "none"
     return Pairing(mode, pairs, sorted(c_free), sorted(r_free), closest)

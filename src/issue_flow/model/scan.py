@@ -97,6 +97,9 @@ class Scan:
 
 def _indent(text: str) -> tuple[int, int]:
     """(columns, characters) of leading whitespace, tabs to the next multiple of 4."""
+    n = len(text) - len(text.lstrip(" \t"))
+    if "\t" not in text[:n]:
+        return n, n
     col = 0
     n = 0
     for ch in text:
@@ -199,6 +202,17 @@ def scan(lines: list[str]) -> Scan:
             body = text
             blank = not text
 
+        if fence is not None and not stack:
+            # Inside a fence outside lists only a line starting with the fence's character
+            # can close it: skip to the next such line.
+            ch = fence[0]
+            j = i
+            while j < n and texts[j].lstrip(" \t")[:1] != ch:
+                j += 1
+            if j > i:
+                kinds[i:j] = [FENCE] * (j - i)
+                i = j
+                continue
         if fence is not None:
             if stack and not blank and col < stack[-1] and fence[2] >= stack[-1]:
                 # the list item that held the fence ended: the fence closes with it
@@ -264,6 +278,19 @@ def scan(lines: list[str]) -> Scan:
                     para_start, para_depth = i, len(stack)
                 para = True
                 quote = was_quote
+                if not stack:
+                    # More lines of plain words at column 0 continue this paragraph and
+                    # change nothing else: skip to the first line that might.
+                    j = i + 1
+                    while j < n:
+                        t = texts[j]
+                        if not t or t[0] in _PLAIN_STOP or "|" in t:
+                            break
+                        j += 1
+                    if j > i + 1:
+                        kinds[i + 1 : j] = [TEXT] * (j - i - 1)
+                        i = j
+                        continue
             i += 1
             continue
 
@@ -407,6 +434,7 @@ _ITEM_START = frozenset("-*+0123456789")
 # First characters of every block but a paragraph or a table: fences, HTML, quotes,
 # headings, thematic breaks, list items and setext underlines.
 _BLOCK_START = frozenset("`~<>#*-+_=0123456789")
+_PLAIN_STOP = _BLOCK_START | frozenset(" \t")
 
 
 def _table_header(texts: list[str], i: int, body: str, base: int) -> bool:
