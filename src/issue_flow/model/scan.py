@@ -378,7 +378,7 @@ def scan(lines: list[str]) -> Scan:
             continue
 
         # An item is measured against the innermost container its marker sits in.
-        outer = max((c for c in stack if c <= col), default=0)
+        outer = max((c for c in stack if c <= col), default=0) if col and stack else 0
         im = _ITEM.match(body) if c0 in _ITEM_START and col - outer < 4 else None
         if im and not (para and not stack and not was_quote and _cannot_interrupt(im, body)):
             marker = im.group(1)
@@ -450,14 +450,19 @@ def _table_header(texts: list[str], i: int, body: str, base: int) -> bool:
 
 def _starts_block(body: str) -> bool:
     """Would this line start a block that ends a table (GFM terminators)?"""
-    if body[:1] not in _BLOCK_START:
+    c = body[:1]
+    if c not in _BLOCK_START:
         return False
-    if body.startswith(">") or body.startswith("#") and _HEADING.match(body):
+    if c == ">":
         return True
-    if _FENCE_OPEN.match(body) or _HR.match(body):
-        return True
-    if body.startswith("<") and _html_block_start(body):
-        return True
+    if c == "#":
+        return _HEADING.match(body) is not None
+    if c in "`~":
+        return _FENCE_OPEN.match(body) is not None
+    if c in "*-_":
+        return _HR.match(body) is not None
+    if c == "<":
+        return _html_block_start(body)
     return False
 
 
