@@ -73,3 +73,9 @@ def test_release_notes_link_the_issue_on_ghe_com(tmp_path, monkeypatch):
     notes = (root / "docs/releases/v1.0.1/RELEASE-NOTES.md").read_text()
     assert "[issue #3](https://acme.ghe.com/acme/widgets/issues/3)" in notes
     assert "api.acme" not in (root / "docs/releases/v1.0.1/CHANGELOG.md").read_text()
+
+
+def test_no_link_from_an_api_url_of_another_scheme(tmp_path):
+    for api in ("javascript:alert(1)//", "file:///etc/api/v3", "ftp://h/api/v3"):
+        cfg = Config(root=tmp_path, repository="acme/widgets", api_url=api)
+        assert links.issue_url(cfg, 1) is None and links.release_url(cfg, "v1") is None

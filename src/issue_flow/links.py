@@ -36,10 +36,13 @@ def web_base(api_url: str) -> str:
 
 
 def repo_url(cfg: Any) -> str | None:
-    """``{web}/{owner}/{name}``, or None when no repository is known."""
+    """``{web}/{owner}/{name}``, or None when no repository is known or the web root is not http(s)."""
     if not getattr(cfg, "repository", None):
         return None
-    return f"{web_base(cfg.api_url)}/{cfg.repository}"
+    web = web_base(cfg.api_url)
+    if not web.startswith(("https://", "http://")):
+        return None  # never a link to another scheme (javascript:, file:) from a bad api_url
+    return f"{web}/{cfg.repository}"
 
 
 def issue_url(cfg: Any, number: int) -> str | None:
