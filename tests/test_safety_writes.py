@@ -238,14 +238,18 @@ FAULTS = {
 }
 
 
-def failing_replace(monkeypatch, at: int, err: int, *, also_restore: bool = False):
-    """Make the ``at``-th rename of a staged file over a target fail with ``err``
-    (and, with ``also_restore``, every later rename too, so nothing can be put back)."""
+def failing_replace(monkeypatch, at: int, err: int, *, also_restore: bool = False, root: Path | None = None):
+    """Make the ``at``-th rename of a staged file over a target in the work tree fail with
+    ``err`` (and, with ``also_restore``, every later rename too, so nothing can be put back).
+    Renames into caches outside the repository and into the git directory do not count."""
     real = os.replace
     seen = {"n": 0}
+    inside = str(root) + os.sep if root is not None else None
 
     def replace(src, dst, *a, **k):
-        if str(src).endswith(".tmp") and not str(dst).endswith((".json.tmp", "issue-flow-journal.json")):
+        dst_s = os.path.abspath(str(dst))
+        in_tree = inside is None or (dst_s.startswith(inside) and f"{os.sep}.git{os.sep}" not in dst_s)
+        if in_tree and str(src).endswith(".tmp") and not str(dst).endswith((".json.tmp", "issue-flow-journal.json")):
             seen["n"] += 1
             if seen["n"] == at or (also_restore and seen["n"] > at):
                 raise OSError(err, os.strerror(err), str(dst))
@@ -260,7 +264,7 @@ def failing_replace(monkeypatch, at: int, err: int, *, also_restore: bool = Fals
 def test_a_failing_rename_in_a_release_leaves_every_file_old_and_a_rerun_finishes(release_repo, released, tmp_path, monkeypatch, at, fault):
     root = copy_tree(release_repo, tmp_path / "repo")
     before = snapshot(root)
-    failing_replace(monkeypatch, at, FAULTS[fault])
+    failing_replace(monkeypatch, at, FAULTS[fault], root=root)
     res = run_cli("release", "7", "--patch", cwd=root, env=ENV)
     monkeypatch.undo()
     assert_one_line_error(res)
@@ -283,7 +287,7 @@ def test_a_failing_staged_write_writes_nothing(release_repo, released, tmp_path,
     seen = {"n": 0}
 
     def create(path, data, mode):
-        if ".old" not in path:
+        if ".old" not in path and str(root) in os.path.abspath(path):
             seen["n"] += 1
             if seen["n"] == at:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), path)
@@ -303,7 +307,7 @@ def test_a_failing_staged_write_writes_nothing(release_repo, released, tmp_path,
 def test_when_nothing_can_be_put_back_the_error_says_how_to_finish(release_repo, released, tmp_path, monkeypatch):
     root = copy_tree(release_repo, tmp_path / "repo")
     before = snapshot(root)
-    failing_replace(monkeypatch, 4, errno.EROFS, also_restore=True)
+    failing_replace(monkeypatch, 4, errno.EROFS, also_restore=True, root=root)
     res = run_cli("release", "7", "--patch", cwd=root, env=ENV)
     monkeypatch.undo()
     assert_one_line_error(res)
