@@ -627,6 +627,7 @@ class GitHub:
                 if failure.wait > self.max_wait:
                     failure = _Failure("wait_too_long", failure.status, failure.wait, failure.message)
                 elif attempts <= self.max_retries:
+                    _wait_notice(failure.wait, f"{failure.status} to {what}")
                     self._sleep(failure.wait)
                     continue
             elif failure.maybe_landed:
