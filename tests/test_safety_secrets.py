@@ -282,3 +282,15 @@ def test_a_kind_toml_of_the_wrong_types_is_one_line(repo, toml):
     res = run_cli("new", "8", "--kind", "bug", "--offline", "--title", "T", cwd=repo, env=ENV)
     assert_one_line_error(res)
     assert "kind.toml" in res.err and "internal error" not in res.err
+
+
+def test_a_short_token_value_does_not_rewrite_ordinary_file_contents(repo, monkeypatch):
+    """Redaction of files skips values under 8 characters: they would match ordinary text."""
+    from issue_flow import fsutil
+
+    monkeypatch.setenv("GITHUB_TOKEN", "main")
+    fsutil.write_files([(repo / "notes.md", b"the main branch\n")], root=repo)
+    assert (repo / "notes.md").read_bytes() == b"the main branch\n"
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    fsutil.write_files([(repo / "notes.md", f"oops {TOKEN}\n".encode())], root=repo)
+    assert (repo / "notes.md").read_bytes() == b"oops ***\n"
