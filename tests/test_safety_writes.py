@@ -453,3 +453,16 @@ def test_the_journal_decides_old_or_new_after_a_kill(release_repo, tmp_path):
     # an in-process BaseException is rolled back at once
     assert {p: (p.read_bytes() if p.exists() else None) for p in files} == old
     assert not (root / "sub").exists()
+
+
+def test_a_state_folder_linked_outside_the_repository_gets_no_gate_log(base, tmp_path):
+    root = copy_tree(base, tmp_path / "repo")
+    outside = tmp_path / "state-elsewhere"
+    outside.mkdir()
+    (root / ".issue-flow").symlink_to(outside, target_is_directory=True)
+    cfg = root / ".issue-flow.toml"
+    cfg.write_text(cfg.read_text().replace('name = "lint"\n', 'name = "lint"\ncommand = "echo linted"\n', 1))
+    res = run_cli("gate", "--run", cwd=root, env=ENV)
+    assert res.code == 2, res
+    assert "outside the repository" in res.err and "internal error" not in res.err
+    assert list(outside.rglob("*")) == []

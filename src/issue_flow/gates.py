@@ -525,6 +525,7 @@ def run_gate(
     clock = clock or REAL_CLOCK
     prep = prepare(cfg, gate, sha)
     log = log_path(cfg, gate, sha)
+    fsutil.resolve_target(log, cfg.root)  # the log stays in the repository, links followed
     _private_dir(log.parent)
     if prep.own_report and prep.report is not None:
         _private_dir(prep.report.parent)
