@@ -466,3 +466,14 @@ def test_a_state_folder_linked_outside_the_repository_gets_no_gate_log(base, tmp
     assert res.code == 2, res
     assert "outside the repository" in res.err and "internal error" not in res.err
     assert list(outside.rglob("*")) == []
+
+
+def test_a_state_folder_linked_outside_gets_no_recorded_results(base, tmp_path):
+    root = copy_tree(base, tmp_path / "repo")
+    outside = tmp_path / "state-elsewhere"
+    outside.mkdir()
+    (root / ".issue-flow").symlink_to(outside, target_is_directory=True)
+    res = run_cli("gate", "--record", cwd=root, env=ENV)
+    assert res.code == 2, res
+    assert "outside the repository" in res.err and "internal error" not in res.err
+    assert list(outside.rglob("*")) == []

@@ -261,6 +261,7 @@ def _private_dir(path: Path) -> None:
 
     They are this machine's evidence about commits, not part of any commit.
     """
+    fsutil.resolve_target(path / ".gitignore", fsutil._repository)  # inside the repository, links followed
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():
