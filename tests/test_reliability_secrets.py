@@ -197,9 +197,12 @@ COMMANDS_THAT_CALL_GITHUB = [
 
 
 def _assert_failed_cleanly(res, args) -> None:
-    if args[0] in ("gate", "release"):
+    if args[0] == "release":
         # GitHub's answer only makes the gates "missing": exit 1, the cause in the table.
         assert_one_line_error(res, 1)
+    elif args[0] == "gate":
+        # gate cannot say yes or no when GitHub cannot be asked: an error, exit 2 (issue 12)
+        assert res.code == 2 and "Traceback" not in res.err, res
     else:
         assert_one_line_error(res, 2)
     assert "internal error" not in res.err, res
