@@ -187,6 +187,7 @@ def scan(lines: list[str]) -> Scan:
     prev_blank = True
     para = False  # a paragraph is open (indented code cannot interrupt it)
     quote = False  # the open paragraph is a blockquote's (lazy lines continue it)
+    empty_item = -2  # line of a list item opened with no content (it ends at a blank line)
     para_start = 0  # first line of the open paragraph
     para_depth = 0  # list nesting of the open paragraph (a setext underline must share it)
 
@@ -239,6 +240,8 @@ def scan(lines: list[str]) -> Scan:
             continue
 
         if blank:
+            if empty_item == i - 1 and stack:
+                stack.pop()  # an item that starts empty ends at a blank line (CommonMark)
             kinds[i] = BLANK
             prev_blank = True
             para = False
@@ -403,6 +406,7 @@ def scan(lines: list[str]) -> Scan:
             quote = False
             kinds[i] = ITEM
             para = bool(rest.strip())
+            empty_item = -2 if para else i
             para_start, para_depth = i + 1, len(stack)  # an underline needs text after the marker line
             prev_blank = False
             i += 1
