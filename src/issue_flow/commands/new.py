@@ -392,7 +392,7 @@ def _github(cfg):
 def command(app, number: str, parent: str | None, kind: str | None, title: str | None, offline: bool, dry_run: bool) -> None:
     """Scaffold docs/issues/ISSUE-NUMBER (README, TRACKING, ANALYSIS) from templates.
 
-    With a GitHub token (GITHUB_TOKEN or GH_TOKEN) and without --offline, the title,
+    With a GitHub token (GH_TOKEN or GITHUB_TOKEN) and without --offline, the title,
     labels, summary and acceptance criteria come from issue NUMBER: the task list of its
     body (under an "Acceptance criteria" heading if it has one), each task one criterion
     with its checkbox state and a status row of the same bold label. Without a token it
@@ -402,6 +402,12 @@ def command(app, number: str, parent: str | None, kind: str | None, title: str |
     GitHub), the parent's README gains a line in its "Follow-ups" list, and the issue is
     linked as a GitHub sub-issue of P (where the server supports it). Refuses to
     overwrite an existing folder.
+
+    \b
+    Examples:
+      issue-flow new 462 --parent 459        # title and criteria from GitHub #462
+      issue-flow new 480 --offline --title "Idle timeout fires early" --kind bug
+      issue-flow new 462 --parent 459 --dry-run
     """
     from issue_flow import fsutil
     from issue_flow.model.issues import parse_number
