@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
 from conftest import assert_one_line_error, run_cli, snapshot
 from mdref import reference
 
@@ -194,38 +195,30 @@ def _one_changed_line(repo: Path, rel: str, before: bytes) -> tuple[str, str]:
     return pair
 
 
-def test_check_571_red_unticks_and_ticks_its_tracking_checklist_line(corpus_copy):
-    rel = "docs/issues/ISSUE-571/TRACKING.md"
+@pytest.mark.parametrize(
+    "number,name,rel,old,new",
+    [
+        # #571: a TRACKING file that is a checklist, the item named by its bold label
+        ("571", "RED", "docs/issues/ISSUE-571/TRACKING.md",
+         "- [x] **RED:** Failing test that sends a client message before upstream `open` and expects it on the "
+         "upstream side after connect (attach-upgrade / `createOpenAIWss`).", None),
+        # #407: a row of a wider phase table, named by its Item cell; the legend's words
+        ("407", "CONVERSATION-STORAGE", "docs/issues/ISSUE-407/README.md",
+         "| **2** | CONVERSATION-STORAGE / other refs (if needed) | ✅ Done | Best-practice + link to #407 |",
+         "| **2** | CONVERSATION-STORAGE / other refs (if needed) | ⬜ Not started | Best-practice + link to #407 |"),
+        # #554: a row named by the start of its code cell, a table written in words
+        ("554", "npm audit --audit-level", "docs/issues/epic-546/ISSUE-554/TRACKING.md",
+         "| `npm audit --audit-level=high` | **Done** — 0 vulnerabilities |",
+         "| `npm audit --audit-level=high` | **Pending** — 0 vulnerabilities |"),
+    ],
+    ids=["571-tracking-checklist", "407-phase-table", "554-word-table"],
+)
+def test_check_untick_then_tick_a_real_item(corpus_copy, number, name, rel, old, new):
     before = (corpus_copy / rel).read_bytes()
-    res = run_cli("check", "571", "RED", "--undo", cwd=corpus_copy)
+    res = run_cli("check", number, name, "--undo", cwd=corpus_copy)
     assert res.code == 0, res
-    old, new = _one_changed_line(corpus_copy, rel, before)
-    assert old.startswith("- [x] **RED:** Failing test") and new == old.replace("[x]", "[ ]", 1)
-    assert run_cli("check", "571", "RED", cwd=corpus_copy).code == 0
-    assert (corpus_copy / rel).read_bytes() == before
-
-
-def test_check_407_a_row_of_its_phase_table(corpus_copy):
-    rel = "docs/issues/ISSUE-407/README.md"
-    before = (corpus_copy / rel).read_bytes()
-    res = run_cli("check", "407", "CONVERSATION-STORAGE", "--undo", cwd=corpus_copy)
-    assert res.code == 0, res
-    old, new = _one_changed_line(corpus_copy, rel, before)
-    assert old == "| **2** | CONVERSATION-STORAGE / other refs (if needed) | ✅ Done | Best-practice + link to #407 |"
-    assert new == "| **2** | CONVERSATION-STORAGE / other refs (if needed) | ⬜ Not started | Best-practice + link to #407 |"
-    assert run_cli("check", "407", "CONVERSATION-STORAGE", cwd=corpus_copy).code == 0
-    assert (corpus_copy / rel).read_bytes() == before
-
-
-def test_check_554_a_row_named_by_its_code_cell(corpus_copy):
-    rel = "docs/issues/epic-546/ISSUE-554/TRACKING.md"
-    before = (corpus_copy / rel).read_bytes()
-    res = run_cli("check", "554", "npm audit --audit-level", "--undo", cwd=corpus_copy)
-    assert res.code == 0, res
-    old, new = _one_changed_line(corpus_copy, rel, before)
-    assert old == "| `npm audit --audit-level=high` | **Done** — 0 vulnerabilities |"
-    assert new == "| `npm audit --audit-level=high` | **Pending** — 0 vulnerabilities |"
-    assert run_cli("check", "554", "npm audit --audit-level", cwd=corpus_copy).code == 0
+    assert _one_changed_line(corpus_copy, rel, before) == (old, new or old.replace("[x]", "[ ]", 1))
+    assert run_cli("check", number, name, cwd=corpus_copy).code == 0
     assert (corpus_copy / rel).read_bytes() == before
 
 

@@ -138,19 +138,21 @@ class SummaryCache:
     def key(folder: Any) -> str:
         return f"{folder.number}:{folder.rel}"
 
+    def _hit(self, key: str, ident: list[Any] | None) -> dict[str, Any] | None:
+        """The cached summary under ``key`` if its files still have identity ``ident``."""
+        hit = self.entries.get(key)
+        if ident is None or not isinstance(hit, dict) or hit.get("id") != ident:
+            return None
+        summary = hit.get("summary")
+        return summary if isinstance(summary, dict) and _well_formed(summary) else None
+
     def summary(self, folder: Any) -> dict[str, Any]:
         """The folder's summary, from the cache when its files did not change."""
         ident, safe = _identity(folder.files)
         key = self.key(folder)
-        hit = self.entries.get(key)
-        if (
-            ident is not None
-            and isinstance(hit, dict)
-            and hit.get("id") == ident
-            and isinstance(hit.get("summary"), dict)
-            and _well_formed(hit["summary"])
-        ):
-            return hit["summary"]
+        hit = self._hit(key, ident)
+        if hit is not None:
+            return hit
         summary = summarize(folder)
         if ident is not None and safe:
             self.entries[key] = {"id": ident, "summary": summary}
@@ -178,15 +180,9 @@ class SummaryCache:
             key = self.key(folder)
             keys.add(key)
             ident, safe = _identity(folder.files)
-            hit = self.entries.get(key)
-            if (
-                ident is not None
-                and isinstance(hit, dict)
-                and hit.get("id") == ident
-                and isinstance(hit.get("summary"), dict)
-                and _well_formed(hit["summary"])
-            ):
-                out.append(hit["summary"])
+            hit = self._hit(key, ident)
+            if hit is not None:
+                out.append(hit)
             else:
                 todo.append((len(out), ref, key, ident, safe))
                 out.append(None)
