@@ -159,6 +159,15 @@ def test_init_detects_packages_and_keeps_comments(repo, monkeypatch):
     assert run_cli("status", cwd=repo).code == 0
 
 
+def test_init_keeps_the_crlf_line_endings_of_a_config(repo):
+    (repo / ".issue-flow.toml").write_bytes(b'# ours\r\ndocs = "docs/issues"  # keep\r\n')
+    res = run_cli("init", cwd=repo)
+    assert res.code == 0, res
+    data = (repo / ".issue-flow.toml").read_bytes()
+    assert data.startswith(b'# ours\r\ndocs = "docs/issues"  # keep\r\n') and b"default_branch" in data
+    assert data.count(b"\n") == data.count(b"\r\n")  # every line added is CRLF too
+
+
 def test_init_into_pyproject_keeps_the_rest(repo):
     original = '[project]\nname = "x"  # the name\nversion = "1.0.0"\n'
     (repo / "pyproject.toml").write_text(original)

@@ -302,7 +302,12 @@ def plan_init(cfg, *, pyproject: bool):
             table.add(tomlkit.nl())
             table.add(tomlkit.comment("no package.json scripts (lint, test) found to propose as gates; add them like:"))
             table.add(tomlkit.comment('[[gates]]  name = "tests"  command = "npm test"  check = "<workflow job name>"'))
-    new = tomlkit.dumps(doc).encode("utf-8")
+    text = tomlkit.dumps(doc)
+    if old and b"\r\n" in old and old.count(b"\r\n") == old.count(b"\n"):
+        import re
+
+        text = re.sub(r"(?<!\r)\n", "\r\n", text)  # a CRLF file gets CRLF lines
+    new = text.encode("utf-8")
     plan.write(path, old, new, "issue-flow configuration")
     return plan, path
 
