@@ -207,3 +207,13 @@ def test_paths_outside_the_repository_are_refused(repo, text):
     res = run_cli("status", cwd=repo)
     assert_one_line_error(res)
     assert "inside the repository" in res.err
+
+
+def test_a_command_that_does_not_talk_to_github_does_not_import_logging(repo):
+    code = (
+        "import sys\nfrom issue_flow.cli import main\n"
+        "try:\n    main(['status'])\nexcept SystemExit:\n    pass\n"
+        "print('LOGGING', 'logging' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=repo).stdout
+    assert "LOGGING False" in out

@@ -191,9 +191,9 @@ def test_log_records_output_json_and_files_are_redacted(gh_server, repo, caplog)
     assert tree_leaks(cache, TOKEN) == []
     status = run_cli("status", "9", "--json", cwd=repo, env=server_env(gh_server))
     assert status.code == 0 and not leaked(status.out)
-    from issue_flow.cli import _redacted_logs
+    from issue_flow.tokens import redact_log_records
 
-    _redacted_logs()
+    redact_log_records()
     os.environ["GITHUB_TOKEN"] = TOKEN
     try:
         logging.getLogger("issue_flow.test").warning("late %s", TOKEN)

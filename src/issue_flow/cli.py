@@ -177,29 +177,6 @@ class _Redacting:
         return getattr(self._stream, name)
 
 
-def _redacted_logs() -> None:
-    """Every log record's message through the redaction (PyGithub's, urllib3's, ours)."""
-    import logging
-
-    make = logging.getLogRecordFactory()
-    if getattr(make, "_issue_flow", False):
-        return
-
-    def factory(*args, **kwargs):
-        record = make(*args, **kwargs)
-        try:
-            message = record.getMessage()
-        except Exception:  # a malformed log call: leave it to logging
-            return record
-        clean = _redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return record
-
-    factory._issue_flow = True  # type: ignore[attr-defined]
-    logging.setLogRecordFactory(factory)
-
-
 def _fail(message: str, code: int) -> None:
     message = _redact(message)
     click.echo(f"issue-flow: error: {message}", err=True)
@@ -221,7 +198,10 @@ def main(argv: list[str] | None = None) -> None:
         gc.set_threshold(50_000, 20, 20)
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _Redacting(out), _Redacting(err)
-    _redacted_logs()
+    if "logging" in sys.modules:  # else the GitHub adapter installs it when it loads PyGithub
+        from issue_flow.tokens import redact_log_records
+
+        redact_log_records()
     try:
         _main(argv)
     finally:

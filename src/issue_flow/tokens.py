@@ -128,3 +128,26 @@ def redact_bytes(data: bytes) -> bytes:
         if b in data:
             data = data.replace(b, b"***")
     return data
+
+
+def redact_log_records() -> None:
+    """Every log record's message through the redaction (PyGithub's, urllib3's, ours)."""
+    import logging
+
+    make = logging.getLogRecordFactory()
+    if getattr(make, "_issue_flow", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call: leave it to logging
+            return record
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return record
+
+    factory._issue_flow = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)

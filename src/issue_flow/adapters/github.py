@@ -336,6 +336,10 @@ class GitHub:
 
         from github import Auth, Github
 
+        from issue_flow.tokens import redact_log_records
+
+        redact_log_records()  # PyGithub's and urllib3's log records, redacted
+
         from issue_flow import __version__
 
         options: dict[str, Any] = dict(
