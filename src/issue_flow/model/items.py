@@ -33,17 +33,17 @@ be unticked while the second is done).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from issue_flow.errors import CheckFailed, IssueFlowError
 from issue_flow.model.document import Document, Row, Table, Task, norm, strip_markup
 from issue_flow.model.issues import IssueFolder
+from issue_flow.records import factory, record
 
 _ORDER = re.compile(r'<!--\s*issue-flow:\s*order\s+"([^"]+)"\s+before\s+"([^"]+)"\s*-->')
 _ANCHOR_DROP = re.compile(r"[^\w\- ]", re.UNICODE)
 
 
-@dataclass
+@record
 class Item:
     kind: str  # criterion | step | task | row
     index: str  # "3", "2.1", or the address
@@ -56,8 +56,8 @@ class Item:
     phase: str | None = None
     address: str = ""
     section: str = ""  # the heading path, for display
-    labels: list[str] = field(default_factory=list)  # normalised labels (exact-label tier)
-    aliases: list[str] = field(default_factory=list)  # more addresses (a criterion's status row)
+    labels: list[str] = factory(list)  # normalised labels (exact-label tier)
+    aliases: list[str] = factory(list)  # more addresses (a criterion's status row)
 
     @property
     def task(self) -> Task | None:
