@@ -28,13 +28,13 @@ import shlex
 import signal
 import subprocess
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from issue_flow import fsutil
 from issue_flow.config import Config, Gate
 from issue_flow.errors import IssueFlowError
+from issue_flow.records import factory, record
 
 STATUSES = ("pass", "fail", "missing", "stale", "pending")
 RECORDED_STATUSES = ("pass", "fail")
@@ -47,7 +47,7 @@ GITHUB_ERROR = "GitHub: "  # detail of a gate left missing because GitHub could 
 Echo = Callable[[str], None]
 
 
-@dataclass
+@record
 class GateResult:
     name: str
     status: str
@@ -59,7 +59,7 @@ class GateResult:
     duration: float | None = None
     source: str = ""
     sha: str | None = None
-    failed_names: list[str] = field(default_factory=list)
+    failed_names: list[str] = factory(list)
     detail: str = ""
     log: str | None = None  # the log of the run that gave the result, when it was run here
 
@@ -69,7 +69,8 @@ class GateResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values: a duration that is not a finite number is null."""
-        d = asdict(self)
+        d = {name: getattr(self, name) for name in self.__match_args__}
+        d["failed_names"] = list(d["failed_names"])
         if isinstance(d["duration"], float) and not math.isfinite(d["duration"]):
             d["duration"] = None
         return d
@@ -359,7 +360,7 @@ def runner_of(root: Path, command: str) -> tuple[str, str] | None:
     return (tool, script[1]) if tool else None
 
 
-@dataclass
+@record
 class Prepared:
     """What ``gate --run`` runs for a gate, and where the counts come from."""
 

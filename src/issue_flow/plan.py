@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
+from issue_flow.records import factory, record
 
 
-@dataclass
+@record
 class FileWrite:
     """Replace (or create) one file. ``old`` is None when the file is new."""
 
@@ -79,7 +79,7 @@ class FileWrite:
         return "".join(x if x.endswith("\n") else x + "\n" for x in lines).rstrip("\n")
 
 
-@dataclass
+@record
 class Call:
     """A call to the outside world (GitHub, git) described for ``--dry-run``."""
 
@@ -87,14 +87,14 @@ class Call:
     run: Callable[[], Any]
 
 
-@dataclass
+@record
 class Plan:
-    writes: list[FileWrite] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    writes: list[FileWrite] = factory(list)
+    calls: list[Call] = factory(list)
+    notes: list[str] = factory(list)
     # Calls that must run before the files are written (e.g. a remote edit that the
     # local base-state file records) go to ``pre_calls``.
-    pre_calls: list[Call] = field(default_factory=list)
+    pre_calls: list[Call] = factory(list)
     # The repository the writes must stay in (default: the one the configuration was
     # loaded from, see ``fsutil.set_repository``).
     root: Path | None = None
