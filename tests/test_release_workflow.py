@@ -77,12 +77,6 @@ def git(cwd: Path, *args: str, env: dict | None = None) -> str:
 # --------------------------------------------------------------------------- what exists
 
 
-def _has_command(*args: str) -> bool:
-    exe = os.path.join(os.path.dirname(sys.executable), "issue-flow")
-    p = subprocess.run([exe, *args, "--help"], capture_output=True, text=True)
-    return p.returncode == 0
-
-
 def not_run_here(registry: Registry | None) -> dict[str, str]:
     """Steps this machine cannot run, and why (outside CI only: in CI a missing registry fails)."""
     why: dict[str, str] = {}
