@@ -15,14 +15,27 @@ from ghserver import gh_server  # noqa: F401  (the GitHub test server, a fixture
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dg_react_agent"
 
 
+def missing(what: str, why: str) -> None:
+    """Something a test needs is absent: skip with the reason outside CI; in CI (``CI`` set,
+    where .ci/run installs or provides everything) it is a failure, never a skip."""
+    if os.environ.get("CI") or (what == "corpus" and os.environ.get("ISSUE_FLOW_REQUIRE_CORPUS")):
+        pytest.fail(f"{why}; CI is set, so a missing {what} is a failure, not a skip")
+    pytest.skip(why)
+
+
 def require_corpus(path: Path = CORPUS) -> Path:
     """``path`` in the corpus (default: the corpus itself), or skip when it is missing —
-    outside CI only: in CI (``CI`` set) a missing corpus is a failure, not a skip."""
-    if path.exists():
-        return path
-    if os.environ.get("CI") or os.environ.get("ISSUE_FLOW_REQUIRE_CORPUS"):
-        pytest.fail(f"{path} not found; CI is set, so a missing corpus is a failure, not a skip")
-    pytest.skip(f"{path} not found (the corpus lives in ../shared/corpus beside the project); it runs in CI")
+    outside CI only (see :func:`missing`)."""
+    if not path.exists():
+        missing("corpus", f"{path} not found (the corpus lives in ../shared/corpus beside the project); it runs in CI")
+    return path
+
+
+def require_tools(*names: str) -> None:
+    """The programs a test runs (node, npm) are on PATH, or :func:`missing`."""
+    absent = [n for n in names if shutil.which(n) is None]
+    if absent:
+        missing("tool", f"{', '.join(absent)} not found on PATH (the tests run the repository's own scripts with them)")
 
 
 @pytest.fixture(scope="session")

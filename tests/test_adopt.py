@@ -17,10 +17,14 @@ from pathlib import Path
 
 import pytest
 from adopt_fakes import COMPONENT, git, make_npm_repo
-from conftest import assert_one_line_error, run_cli
+from conftest import assert_one_line_error, run_cli, require_tools
 
-pytestmark = pytest.mark.skipif(shutil.which("npm") is None or shutil.which("node") is None,
-                                reason="npm and node are needed to run the repository's own scripts")
+
+
+@pytest.fixture(autouse=True)
+def _node_and_npm():
+    """node and npm run the repository's own scripts (absent: skipped here, a failure in CI)."""
+    require_tools("node", "npm")
 
 JOB = "Jest Tests (Unit & Integration)"
 OFFLINE = {"GITHUB_TOKEN": None, "GH_TOKEN": None, "GITHUB_REPOSITORY": None, "GITHUB_API_URL": None, "GITHUB_ACTIONS": None}

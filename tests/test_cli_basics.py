@@ -209,3 +209,15 @@ def test_paths_outside_the_repository_are_refused(repo, text):
     assert_one_line_error(res)
     assert "inside the repository" in res.err
 
+
+
+def test_an_absent_tool_skips_locally_and_fails_under_ci(monkeypatch):
+    from conftest import require_tools
+
+    monkeypatch.delenv("CI", raising=False)
+    require_tools("sh")  # present: nothing happens
+    with pytest.raises(pytest.skip.Exception, match="no-such-tool-xyz"):
+        require_tools("sh", "no-such-tool-xyz")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        require_tools("no-such-tool-xyz")
