@@ -945,6 +945,17 @@ class GitHubServer:
         }
 
 
+
+# The faults a write meets in the fault matrices (close, sync, GitHub Release): an error, an
+# answer later than the client's 1 s timeout (performed all the same), a write stored but
+# answered 502, and a secondary rate limit with Retry-After.
+WRITE_FAULTS = {
+    "500": dict(status=500),
+    "timeout": dict(delay=1.6),
+    "stored-502": dict(store_then_fail=True),
+    "403-retry-after": dict(status=403, retry_after=1),
+}
+
 @pytest.fixture
 def gh_server():
     """A fresh GitHub-compatible server per test, listening on 127.0.0.1."""

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from ghserver import WRITE_FAULTS
 from conftest import (
     CORPUS,
     assert_one_line_error,
@@ -405,12 +406,7 @@ POSITIONS = [
     ("GET", r"/issues/459/comments$"),
     ("POST", r"/issues/459/comments$"),
 ]
-FAULTS = {
-    "500": dict(status=500),
-    "timeout": dict(delay=1.6),
-    "stored-502": dict(store_then_fail=True),
-    "403-retry-after": dict(status=403, retry_after=1),
-}
+FAULTS = WRITE_FAULTS
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

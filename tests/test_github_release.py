@@ -9,6 +9,7 @@ request position, a 500, a timeout, a stored-then-502 and a rate limit, then rer
 from __future__ import annotations
 
 import pytest
+from ghserver import WRITE_FAULTS
 from conftest import assert_one_line_error, snapshot
 from test_release import BACKEND, commit_all, head, record, release, repo, sh  # noqa: F401
 
@@ -113,12 +114,7 @@ def test_find_release_pages_through_many_releases(gh_server):
 
 
 POSITIONS = [("GET", r"/releases$"), ("POST", r"/releases$")]
-FAULTS = {
-    "500": dict(status=500),
-    "timeout": dict(delay=1.6),
-    "stored-502": dict(store_then_fail=True),
-    "403-retry-after": dict(status=403, retry_after=1),
-}
+FAULTS = WRITE_FAULTS
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))

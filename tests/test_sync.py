@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from ghserver import WRITE_FAULTS
 from conftest import assert_one_line_error, git, refused, run_cli, snapshot
 
 from issue_flow import syncing
@@ -429,12 +430,7 @@ def test_open_github_without_a_token(repo, monkeypatch):
 # ------------------------------------------------------------------ faults
 
 
-FAULTS = {
-    "500": dict(status=500),
-    "timeout": dict(delay=1.6),  # beyond the 1 s client timeout; performed, answered late
-    "403-retry-after": dict(status=403, retry_after=1),
-    "stored-then-502": dict(store_then_fail=True),
-}
+FAULTS = WRITE_FAULTS
 
 
 @pytest.mark.parametrize("retries", ["2", "0"])
@@ -454,7 +450,7 @@ def test_push_under_faults_converges_on_rerun(synced, gh_server, env, fault, met
     first = sync(synced, run_env, "--push")
     # With retries the adapter rides every fault out. Without, a read fails, and so does a
     # write that did not land (500, rate limit); one that landed is found by the look after it.
-    survives = retries != "0" or (method == "PATCH" and fault in ("timeout", "stored-then-502"))
+    survives = retries != "0" or (method == "PATCH" and fault in ("timeout", "stored-502"))
     if survives:
         assert first.code == 0, first
         assert "Traceback" not in first.err
