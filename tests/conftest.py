@@ -39,6 +39,15 @@ def require_tools(*names: str) -> None:
 
 
 @pytest.fixture(scope="session")
+def base_repo(tmp_path_factory) -> Path:
+    """The small repository of the reliability and safety tests (issue #7, two packages,
+    git), built once a session; tests copy it (``copy_tree``) before they change it."""
+    from test_reliability_inputs import build_base
+
+    return build_base(tmp_path_factory.mktemp("reliability-base") / "repo")
+
+
+@pytest.fixture(scope="session")
 def _cache_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("cache-home")
 

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_tree, git, require_corpus, run_cli, snapshot
-from test_reliability_inputs import ENV, README, build_base, head
+from test_reliability_inputs import ENV, README, head
 
 PY = sys.executable
 TEMP = re.compile(r"(?:^|/)\.[^/]+\.[A-Za-z0-9_]{8}\.tmp$")  # tempfile.mkstemp(prefix=".NAME.", suffix=".tmp")
@@ -285,11 +285,6 @@ def test_release_killed_mid_write_leaves_old_or_new(release_template, tmp_path):
 
 
 # --------------------------------------------------------------------------- what a kill leaves behind
-
-
-@pytest.fixture(scope="module")
-def base_repo(tmp_path_factory) -> Path:
-    return build_base(tmp_path_factory.mktemp("reliability-base") / "repo")
 
 
 def test_temporary_files_are_never_read_as_content(base_repo, tmp_path):

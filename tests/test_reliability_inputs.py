@@ -134,11 +134,6 @@ def build_base(root: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="session")
-def base_repo(tmp_path_factory) -> Path:
-    return build_base(tmp_path_factory.mktemp("reliability-base") / "repo")
-
-
 def head(root: Path) -> str:
     return git(root, "rev-parse", "HEAD").strip()
 

@@ -12,17 +12,12 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_one_line_error, copy_tree, run_cli, snapshot
-from test_reliability_inputs import CONFIG, ENV, build_base
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    return build_base(tmp_path_factory.mktemp("safety-inputs") / "repo")
+from test_reliability_inputs import CONFIG, ENV
 
 
 @pytest.fixture
-def repo(base, tmp_path) -> Path:
-    return copy_tree(base, tmp_path / "repo")
+def repo(base_repo, tmp_path) -> Path:
+    return copy_tree(base_repo, tmp_path / "repo")
 
 
 def pyproject_only(repo: Path, text: str) -> None:

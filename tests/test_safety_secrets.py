@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from conftest import assert_one_line_error, copy_tree, run_cli, snapshot
-from test_reliability_inputs import ENV, build_base
+from test_reliability_inputs import ENV
 
 TOKEN = "ghp_SAFETYtoken" + secrets.token_hex(13)
 OTHER = "ghp_OTHERtoken" + secrets.token_hex(13)
@@ -42,14 +42,9 @@ def tree_leaks(top: Path, *tokens: str) -> list[str]:
             and leaked(p.read_bytes().decode("utf-8", "replace"), *tokens)]
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    return build_base(tmp_path_factory.mktemp("secrets-base") / "repo")
-
-
 @pytest.fixture
-def repo(base, tmp_path) -> Path:
-    return copy_tree(base, tmp_path / "repo")
+def repo(base_repo, tmp_path) -> Path:
+    return copy_tree(base_repo, tmp_path / "repo")
 
 
 def server_env(gh_server, **extra) -> dict:

@@ -45,13 +45,8 @@ def record_gates(root: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory) -> Path:
-    return build_base(tmp_path_factory.mktemp("safety-base") / "repo")
-
-
-@pytest.fixture(scope="module")
 def release_repo(tmp_path_factory) -> Path:
-    """``base`` with the backend's lock too, committed, gates recorded for HEAD."""
+    """``base_repo`` with the backend's lock too, committed, gates recorded for HEAD."""
     root = build_base(tmp_path_factory.mktemp("safety-release") / "repo")
     (root / "packages/backend/package-lock.json").write_text(BACKEND_LOCK)
     git(root, "add", "-A")
@@ -83,8 +78,8 @@ def staging_leftovers(root: Path) -> list[str]:
 # --------------------------------------------------------------------------- symbolic links
 
 
-def test_a_symlinked_issue_folder_outside_the_repository_is_refused(base, tmp_path):
-    root = copy_tree(base, tmp_path / "repo")
+def test_a_symlinked_issue_folder_outside_the_repository_is_refused(base_repo, tmp_path):
+    root = copy_tree(base_repo, tmp_path / "repo")
     outside = tmp_path / "outside-ISSUE-7"
     shutil.move(root / "docs/issues/ISSUE-7", outside)
     (root / "docs/issues/ISSUE-7").symlink_to(outside, target_is_directory=True)
@@ -100,9 +95,9 @@ def test_a_symlinked_issue_folder_outside_the_repository_is_refused(base, tmp_pa
     assert not (root / "docs/issues/ISSUE-8").exists()
 
 
-def test_a_readme_linked_to_a_file_outside_is_not_copied_nor_written(base, tmp_path):
+def test_a_readme_linked_to_a_file_outside_is_not_copied_nor_written(base_repo, tmp_path):
     """The /etc/passwd case: the parent's README is a link to a file outside the repository."""
-    root = copy_tree(base, tmp_path / "repo")
+    root = copy_tree(base_repo, tmp_path / "repo")
     secret = tmp_path / "passwd"
     secret.write_text((root / "docs/issues/ISSUE-7/README.md").read_text() + "root:x:0:0:root:/root:/bin/bash\n")
     (root / "docs/issues/ISSUE-7/README.md").unlink()
@@ -117,8 +112,8 @@ def test_a_readme_linked_to_a_file_outside_is_not_copied_nor_written(base, tmp_p
     assert not any(b"root:x:0:0" in p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def test_a_symlinked_readme_inside_the_repository_is_written_through(base, tmp_path):
-    root = copy_tree(base, tmp_path / "repo")
+def test_a_symlinked_readme_inside_the_repository_is_written_through(base_repo, tmp_path):
+    root = copy_tree(base_repo, tmp_path / "repo")
     real = root / "shared" / "readme-7.md"
     real.parent.mkdir()
     link = root / "docs/issues/ISSUE-7/README.md"
@@ -178,11 +173,11 @@ def test_a_symlinked_release_folder_outside_the_repository_is_refused(release_re
     assert list(outside.iterdir()) == [] and snapshot(root) == before
 
 
-def test_a_file_in_the_plan_that_is_a_directory_or_a_fifo_is_one_line(base, tmp_path):
+def test_a_file_in_the_plan_that_is_a_directory_or_a_fifo_is_one_line(base_repo, tmp_path):
     from issue_flow import fsutil
     from issue_flow.errors import IssueFlowError
 
-    root = copy_tree(base, tmp_path / "repo")
+    root = copy_tree(base_repo, tmp_path / "repo")
     (root / "dir.md").mkdir()
     os.mkfifo(root / "fifo.md")
     for name, why in (("dir.md", "is a directory"), ("fifo.md", "not a regular file")):
@@ -194,12 +189,12 @@ def test_a_file_in_the_plan_that_is_a_directory_or_a_fifo_is_one_line(base, tmp_
 # --------------------------------------------------------------------------- where files are staged
 
 
-def test_without_git_nothing_goes_into_an_ancestors_git(base, tmp_path):
+def test_without_git_nothing_goes_into_an_ancestors_git(base_repo, tmp_path):
     """A project with a configuration but no .git, inside an unrelated git checkout."""
     outer = tmp_path / "outer"
     outer.mkdir()
     git(outer, "init", "-q")
-    root = copy_tree(base, outer / "project")
+    root = copy_tree(base_repo, outer / "project")
     shutil.rmtree(root / ".git")
     res = run_cli("check", "7", "Tests", cwd=root, env=ENV)
     assert res.code == 0, res
@@ -455,8 +450,8 @@ def test_the_journal_decides_old_or_new_after_a_kill(release_repo, tmp_path):
     assert not (root / "sub").exists()
 
 
-def test_a_state_folder_linked_outside_the_repository_gets_no_gate_log(base, tmp_path):
-    root = copy_tree(base, tmp_path / "repo")
+def test_a_state_folder_linked_outside_the_repository_gets_no_gate_log(base_repo, tmp_path):
+    root = copy_tree(base_repo, tmp_path / "repo")
     outside = tmp_path / "state-elsewhere"
     outside.mkdir()
     (root / ".issue-flow").symlink_to(outside, target_is_directory=True)
@@ -468,8 +463,8 @@ def test_a_state_folder_linked_outside_the_repository_gets_no_gate_log(base, tmp
     assert list(outside.rglob("*")) == []
 
 
-def test_a_state_folder_linked_outside_gets_no_recorded_results(base, tmp_path):
-    root = copy_tree(base, tmp_path / "repo")
+def test_a_state_folder_linked_outside_gets_no_recorded_results(base_repo, tmp_path):
+    root = copy_tree(base_repo, tmp_path / "repo")
     outside = tmp_path / "state-elsewhere"
     outside.mkdir()
     (root / ".issue-flow").symlink_to(outside, target_is_directory=True)
