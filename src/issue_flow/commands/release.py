@@ -18,7 +18,6 @@ this module checks the preconditions in order, prints, applies and reports:
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from typing import Any
 
@@ -331,23 +330,6 @@ def command(
     and a summary to $GITHUB_STEP_SUMMARY.
     """
     part = _check_parts(patch, minor, major, pre, packages)
-    _release(app, number, part, pre, packages, commit, tag, github_release, draft, record, dry_run, as_json)
-
-
-def _release(
-    app: Any,
-    number: str,
-    part: str | None,
-    pre: str | None,
-    packages: tuple[str, ...],
-    commit: bool,
-    tag: bool,
-    github_release: bool,
-    draft: bool,
-    record: bool,
-    dry_run: bool,
-    as_json: bool,
-) -> None:
     from issue_flow import fsutil, gates, releasing
     from issue_flow.adapters import git
     from issue_flow.model.issues import parse_number
