@@ -857,8 +857,6 @@ def plan_release(
     pre: str | None = None,
 ) -> Release:
     """Everything the release of issue ``number`` would write (see the module docstring)."""
-    from issue_flow.adapters import git
-    from issue_flow.model import items
     from issue_flow.model.issues import load_issue
 
     settings = release_settings(cfg)

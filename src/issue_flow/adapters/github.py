@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import email.utils
 import math
-import os
 import re
 import time
 from dataclasses import dataclass

@@ -57,7 +57,6 @@ def folder_problems(cfg, folder, disc) -> list[dict]:
     for doc in (readme, folder.tracking):
         if doc is None or shared:
             continue
-        name = doc.path.name
         h = folder.header(GITHUB_KEYS, doc)
         if h is None:
             continue
