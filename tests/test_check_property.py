@@ -25,7 +25,7 @@ class Scaffold:
     """A scaffolded folder #2 (parent #1) of one kind, restorable to its first bytes."""
 
     def __init__(self, kind: str):
-        from issue_flow.commands.new import IssueData, plan_new
+        from issue_flow.workflows.new import IssueData, plan_new
         from issue_flow.config import load_config
 
         self.tmp = tempfile.TemporaryDirectory(prefix=f"prop-{kind}-")
@@ -106,7 +106,7 @@ def _refused(rules, label_of, state, item_key, done) -> bool:
 @given(sequence=ops)
 def test_any_sequence_of_checks_keeps_the_folder_consistent(scaffolds, kind, sequence):
     from issue_flow.model import items as itemmod
-    from issue_flow.commands.check import plan_check
+    from issue_flow.workflows.check import plan_check
     from issue_flow.commands.lint import collect
     from issue_flow.errors import CheckFailed
     from issue_flow.model.document import norm

@@ -342,7 +342,7 @@ def test_follow_ups_section_line_gets_the_resolution(tmp_path, server):
 
 
 def test_web_base_from_api_url():
-    from issue_flow.closing import web_base
+    from issue_flow.links import web_base
 
     assert web_base("https://api.github.com") == "https://github.com"
     assert web_base("https://ghe.example.com/api/v3") == "https://ghe.example.com"

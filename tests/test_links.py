@@ -11,9 +11,9 @@ from __future__ import annotations
 import pytest
 from conftest import run_cli
 
-from issue_flow import closing, links
-from issue_flow.commands import new
+from issue_flow import links
 from issue_flow.config import Config
+from issue_flow.workflows import close as closing
 
 
 @pytest.mark.parametrize(
@@ -33,9 +33,6 @@ from issue_flow.config import Config
 )
 def test_web_base(api, web):
     assert links.web_base(api) == web
-    # the old builders answer the same now
-    assert closing.web_base(api) == web
-    assert new.web_base(Config(root=None, api_url=api)) == web
 
 
 def test_every_url(tmp_path):
@@ -51,7 +48,7 @@ def test_every_url(tmp_path):
     assert links.issue_url(nothing, 1) is None and links.release_url(nothing, "v1") is None
     cfg.api_url = "https://ghe.example.com/api/v3"
     assert closing.folder_url(cfg, "docs/issues/ISSUE-1").startswith("https://ghe.example.com/acme/widgets/tree/")
-    assert new.issue_url(cfg, 7) == "https://ghe.example.com/acme/widgets/issues/7"
+    assert links.issue_url(cfg, 7) == "https://ghe.example.com/acme/widgets/issues/7"
 
 
 def test_release_notes_link_the_issue_on_ghe_com(tmp_path, monkeypatch):

@@ -349,7 +349,7 @@ def test_newlines_in_a_title_become_spaces(tmp_path):
 
 def test_criteria_labels_from_issue_data_are_escaped_per_cell(tmp_path):
     """Issue data (later read from GitHub) may bring its own criteria with any label."""
-    from issue_flow.commands.new import Criterion, IssueData, plan_new
+    from issue_flow.workflows.new import Criterion, IssueData, plan_new
     from issue_flow.config import load_config
     from issue_flow.model.issues import load_issue
     from issue_flow.model.document import Document

@@ -212,7 +212,7 @@ def outside_manifest(ctx: Ctx) -> None:
 def sync_body_over_limit(ctx: Ctx) -> None:
     """#7 on GitHub holds a 70,000-character body (all open); locally "Tests" was ticked
     since the last sync (the base says all open): the push would send 70,000 characters."""
-    from issue_flow import syncing
+    from issue_flow.workflows import sync_merge as syncing
 
     text = (ctx.root / README).read_text(encoding="utf-8")
     criteria = [ln for ln in text.splitlines() if ln.startswith("- [ ] **")]

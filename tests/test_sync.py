@@ -16,7 +16,7 @@ import pytest
 from ghserver import WRITE_FAULTS
 from conftest import assert_one_line_error, git, refused, run_cli, snapshot
 
-from issue_flow import syncing
+from issue_flow.workflows import sync_merge as syncing
 
 N = 7
 ISSUE_PATH = f"/repos/acme/widgets/issues/{N}"

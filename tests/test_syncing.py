@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from issue_flow import syncing
+from issue_flow.workflows import sync_merge as syncing
 from issue_flow.errors import IssueFlowError
 from issue_flow.model.document import Document
-from issue_flow.syncing import CONFLICT, LOCAL_ONLY, PULL, PUSH, REMOTE_ONLY, SAME, Box
+from issue_flow.workflows.sync_merge import CONFLICT, LOCAL_ONLY, PULL, PUSH, REMOTE_ONLY, SAME, Box
 
 
 def box(text: str, checked: bool = False) -> Box:

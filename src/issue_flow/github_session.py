@@ -4,6 +4,7 @@ Shared by every command that talks to GitHub (sync, close, new, gate)::
 
     gh = open_github(cfg)                   # IssueFlowError (exit 2) without a token
     gh = open_github(cfg, required=False)   # None without a token: work offline
+    gh, why = optional_github(cfg)          # None and why not without a token or a repository
 
 The token comes from ``issue_flow.tokens`` (``GH_TOKEN``, ``GITHUB_TOKEN``, else ``gh auth
 token``; never printed or written), the API
@@ -70,9 +71,10 @@ def client_options() -> dict[str, Any]:
 
 def open_github(cfg: "Config", *, required: bool = True) -> "GitHub | None":
     """The adapter for ``cfg``'s repository; None without a token when not ``required``."""
-    from issue_flow.adapters.github import GitHub, token_from_env
+    from issue_flow import tokens
+    from issue_flow.adapters.github import GitHub
 
-    token = token_from_env()
+    token = tokens.token()
     if not token:
         if required:
             raise IssueFlowError(NO_TOKEN)
@@ -80,3 +82,18 @@ def open_github(cfg: "Config", *, required: bool = True) -> "GitHub | None":
     repository = cfg.require_repository()
     opts = client_options()
     return GitHub(cfg.api_url, repository, token, **opts)
+
+
+def optional_github(cfg: "Config") -> "tuple[GitHub | None, str | None]":
+    """``(adapter, None)`` when GitHub can be asked; ``(None, why not)`` otherwise.
+
+    Why not: ``"no GitHub token"`` or ``"no GitHub repository known"``, for the commands
+    that then work from local evidence alone (``new`` offline, gates without check runs).
+    """
+    from issue_flow import tokens
+
+    if not tokens.token():
+        return None, "no GitHub token"
+    if not cfg.repository:
+        return None, "no GitHub repository known"
+    return open_github(cfg, required=False), None

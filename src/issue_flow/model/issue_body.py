@@ -26,7 +26,7 @@ class Criterion:
 # ------------------------------------------------------------------ the issue body
 #
 # The criteria are the body's task list as ``issue-flow sync`` reads it
-# (:func:`issue_flow.syncing.remote_tasks`: the top-level tasks under an "Acceptance
+# (:func:`issue_flow.workflows.sync_merge.remote_tasks`: the top-level tasks under an "Acceptance
 # criteria" heading when there is one, else all top-level tasks; not in fences or comments).
 # Each becomes one line: the item's first paragraph, its lines joined. The README needs a
 # bold label on every criterion (its status row pairs with it by label); an item without
@@ -50,7 +50,7 @@ _FIRST_WORDS = 5
 
 def read_issue_body(body: str | None) -> tuple[list[Criterion], str | None]:
     """(criteria, Summary Markdown or None) of a GitHub issue body."""
-    from issue_flow import syncing
+    from issue_flow.workflows import sync_merge as syncing
     from issue_flow.model.document import Document, norm
 
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
@@ -68,7 +68,7 @@ def read_issue_body(body: str | None) -> tuple[list[Criterion], str | None]:
     drop: set[int] = set()
     heads = doc.headings
     for k, h in enumerate(heads):
-        if re.search(syncing._CRITERIA, h.text, re.IGNORECASE):
+        if re.search(syncing.CRITERIA_HEADING, h.text, re.IGNORECASE):
             end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(doc.lines))
             drop.update(range(h.line, end))
     for t in tasks:

@@ -1,11 +1,21 @@
-"""Closing an issue: what ``issue-flow close N`` will post, close and tick.
+"""Closing an issue: what ``issue-flow close N`` posts, closes and ticks, as one plan.
 
 :func:`build` reads the issue folder and returns a :class:`Closing`: the two comment bodies,
 the folder URL, and a :class:`~issue_flow.plan.Plan` holding the local edits (no remote call
-yet; the command adds them, so that ``--dry-run`` needs neither a token nor a request).
+yet, so that ``--dry-run`` needs neither a token nor a request). :func:`add_calls` adds the
+remote calls, in this order, each looking before it writes:
+
+1. the closure comment on #N (list its comments for the marker, post if absent);
+2. close #N with ``state_reason=completed`` (read it, patch if not already so);
+3. the pointer comment on the parent #P (list, post if absent).
+
+They run before the file writes: a clean close makes six requests, a rerun after success
+three reads and no write; the files (the close item and TRACKING steps of #N ticked, the
+pointer line in #P's README) are written only once every call has succeeded, so they never
+claim a close that did not happen, and a rerun after any partial failure finishes the job.
+:func:`report` and :func:`actions_summary` say what happened.
 
 Rules:
-
 - **The close item** is the criterion whose bold label, text or status-row label starts with
   "Close" (``Close this issue and update #459…``, the templates' ``Close``); failing that, one
   starting with "Issue closed" (the corpus #459). It is ticked with evidence
@@ -22,10 +32,10 @@ Rules:
   ("Resolved by #462 in v0.9.3 / 0.2.3"), otherwise as free text ("Resolved by #462: TEXT").
   Neither found is bad input (exit 2) naming ``--resolution``.
 - **Folder URL:** ``{web}/{owner/name}/tree/{branch}/{folder}`` where ``web`` comes from the API
-  URL (:func:`web_base`: ``https://api.github.com`` → ``https://github.com``, GitHub Enterprise
-  Server ``https://HOST/api/v3`` → ``https://HOST``; the test server follows the same rule) and
-  ``branch`` is the configured ``default_branch`` when the configuration file sets it, else
-  the remote's default branch (``origin/HEAD``), else ``main``. No request is spent on either.
+  URL (:mod:`issue_flow.links`: ``https://api.github.com`` → ``https://github.com``, GitHub
+  Enterprise Server ``https://HOST/api/v3`` → ``https://HOST``, ``https://api.NAME.ghe.com`` →
+  ``https://NAME.ghe.com``) and ``branch`` is the configured ``default_branch`` when the
+  configuration file sets it, else the remote's default branch (``origin/HEAD``), else ``main``. No request is spent on either.
 - **The parent's README** gains the pointer once: if its "Follow-ups" section links the child,
   that list line gets `` — resolved in v0.9.2 / 0.2.2``; otherwise a paragraph
   ``**Resolution:** Resolved by [#462](../ISSUE-462/README.md) in v0.9.2 / 0.2.2.`` is added
@@ -45,11 +55,14 @@ from typing import Any
 
 from issue_flow.config import Config
 from issue_flow.errors import CheckFailed, IssueFlowError
-from issue_flow.model.document import Document
-
-_VERSION = r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"
-_VERSIONS = re.compile(rf"^\s*({_VERSION}(?:\s*(?:/|,|and|&)\s*{_VERSION})*)\s*\.?\s*$")
-_HEADER = re.compile(r"\s*\*\*([A-Za-z][\w /()-]*?)(?::\*\*|\*\*:)[ \t]*(.*)$")
+from issue_flow.workflows.close_resolution import (
+    Resolution,
+    add_resolution_pointer,
+    names_start,
+    parse_versions,
+    released_versions,
+    sentence,
+)
 
 
 def close_marker(number: int) -> str:
@@ -61,13 +74,6 @@ def resolution_marker(number: int) -> str:
 
 
 # --------------------------------------------------------------------------- URLs
-
-
-def web_base(api_url: str) -> str:
-    """The web address matching a REST API base URL (one rule for all: :mod:`issue_flow.links`)."""
-    from issue_flow import links
-
-    return links.web_base(api_url)
 
 
 def default_branch(cfg: Config) -> str:
@@ -98,135 +104,20 @@ def folder_url(cfg: Config, rel: str) -> str:
 # --------------------------------------------------------------------------- items
 
 
-def _starts(item: Any, *prefixes: str) -> bool:
-    return any(n.startswith(p) for n in item.names for p in prefixes)
-
-
 def find_close_item(pool: list[Any]) -> Any | None:
     crits = [it for it in pool if it.kind == "criterion"]
     for prefixes in (("close",), ("issue closed",)):
         for it in crits:
-            if _starts(it, *prefixes):
+            if names_start(it, *prefixes):
                 return it
     return None
-
-
-def parse_versions(text: str) -> list[str] | None:
-    """``"0.9.2 / 0.2.2"`` → ``["0.9.2", "0.2.2"]``; None when ``text`` is not a version list."""
-    m = _VERSIONS.match(text or "")
-    if not m:
-        return None
-    return re.findall(_VERSION, m.group(1))
-
-
-def released_versions(folder: Any, pool: list[Any]) -> list[str]:
-    """Versions from the done release item's status-row evidence (leading version list)."""
-    candidates = [it for it in pool if it.kind == "criterion" and _starts(it, "release", "patch release")]
-    candidates += [it for it in pool if it.kind == "step" and _starts(it, "patch release")]
-    for it in candidates:
-        if it.row is None or it.table is None:
-            continue
-        cell = it.table.status(it.row)
-        if cell.done is not True:
-            continue
-        m = re.match(rf"\s*({_VERSION}(?:\s*(?:/|,|and|&)\s*{_VERSION})*)", cell.evidence)
-        if m:
-            return re.findall(_VERSION, m.group(1))
-    return []
-
-
-def versions_phrase(versions: list[str]) -> str:
-    """``["0.9.2", "0.2.2"]`` → ``"v0.9.2 / 0.2.2"`` (as the pointer reads: "in v0.9.2 / 0.2.2")."""
-    first = versions[0] if versions[0].startswith("v") else f"v{versions[0]}"
-    return " / ".join([first, *versions[1:]])
-
-
-# --------------------------------------------------------------------------- the parent README
-
-
-def _eol(line: str) -> str:
-    return line[len(line.rstrip("\r\n")) :] or "\n"
-
-
-def add_resolution_pointer(doc: Document, child: int, link: str, resolution: Resolution) -> bool:
-    """Add the pointer to ``child`` in the parent's README (in memory). False if already there."""
-    lines = doc.lines
-    kinds = doc.structure.kinds
-    child_ref = re.compile(rf"#{child}(?!\d)")
-
-    # 1. a Follow-ups section that links the child: extend that line
-    span = doc.section(r"^follow[- ]?ups?\b")
-    if span is not None:
-        for i in range(span[0] + 1, span[1]):
-            text = doc.line_text(i)
-            if kinds[i] == "item" and child_ref.search(text):
-                if re.search(r"\bresolved\b", text, re.IGNORECASE):
-                    return False
-                lines[i] = text + f" — resolved {resolution.short}" + _eol(lines[i])
-                return True
-
-    # 2. a **Resolution:** paragraph after the header lines at the top
-    pointer = re.compile(rf"^\s*\*\*Resolution(?::\*\*|\*\*:).*#{child}(?!\d)")
-    for i in range(len(lines)):
-        if kinds[i] == "text" and pointer.match(doc.line_text(i)):
-            return False
-    first_section = next((h.line for h in doc.headings if h.level >= 2), len(lines))
-    last_header = None
-    title = doc.title.line if doc.title is not None else None
-    for i in range(0, first_section):
-        if kinds[i] == "hr":
-            break
-        if kinds[i] == "text" and _HEADER.match(doc.line_text(i)):
-            last_header = i
-    anchor = last_header if last_header is not None else title
-    new_line = f"**Resolution:** Resolved by [#{child}]({link}){resolution.sentence_tail}"
-    if anchor is None:
-        eol = _eol(lines[0]) if lines else "\n"
-        insert = [new_line + eol, eol] if lines else [new_line + eol]
-        lines[0:0] = insert
-        return True
-    eol = _eol(lines[anchor])
-    if not lines[anchor].endswith(("\n", "\r")):
-        lines[anchor] = lines[anchor] + eol
-    insert = [eol, new_line + eol]
-    nxt = anchor + 1
-    if nxt < len(lines) and lines[nxt].strip():
-        insert.append(eol)
-    lines[nxt:nxt] = insert
-    return True
 
 
 # --------------------------------------------------------------------------- the plan
 
 
-@dataclass
-class Resolution:
-    """How the issue was resolved: released versions, or free text."""
-
-    versions: list[str] = field(default_factory=list)
-    text: str | None = None
-
-    @property
-    def phrase(self) -> str:
-        return versions_phrase(self.versions) if self.versions else (self.text or "")
-
-    @property
-    def short(self) -> str:
-        """For a Follow-ups list line: ``in v0.9.2 / 0.2.2``, or ``(TEXT)`` for free text."""
-        return f"in {self.phrase}" if self.versions else f"({_sentence(self.text or '')})"
-
-    @property
-    def sentence_tail(self) -> str:
-        """What follows "Resolved by #N": `` in v0.9.2 / 0.2.2.`` or ``: TEXT.``."""
-        return f" in {self.phrase}." if self.versions else f": {_sentence(self.text or '')}."
-
-
 def _cut(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _sentence(text: str) -> str:
-    return " ".join(text.split()).rstrip(".")
 
 
 @dataclass
@@ -240,6 +131,9 @@ class Closing:
     pointer_body: str | None
     plan: Any
     ticked: list[str] = field(default_factory=list)
+    reason: str = "completed"
+    # What the remote calls answered (``closure``, ``issue``, ``pointer``), once they ran.
+    results: dict[str, Any] = field(default_factory=dict)
 
 
 REASONS = {"completed": "completed", "not-planned": "not_planned", "not_planned": "not_planned"}
@@ -299,7 +193,7 @@ def build(
     if resolution.versions:
         closure_first = f"Closed as {said}: released in {resolution.phrase}."
     elif resolution.text:
-        closure_first = f"Closed as {said}: {_sentence(resolution.text)}."
+        closure_first = f"Closed as {said}: {sentence(resolution.text)}."
     else:
         closure_first = f"Closed as {said}."
     closure_body = f"{closure_first}\n\nIssue folder, with the analysis and tracking: {link}\n\n{close_marker(number)}\n"
@@ -309,7 +203,7 @@ def build(
             f"Resolved by #{number}{resolution.sentence_tail}\n\nIssue folder: {link}\n\n{resolution_marker(number)}\n"
         )
     elif parent is not None:
-        tail = f": {_sentence(resolution.text)}." if resolution.text else "."
+        tail = f": {sentence(resolution.text)}." if resolution.text else "."
         pointer_body = f"#{number} was closed as not planned{tail}\n\nIssue folder: {link}\n\n{resolution_marker(number)}\n"
 
     plan = Plan()
@@ -357,4 +251,90 @@ def build(
             link_rel = Path(os.path.relpath(target, parent_folder.path)).as_posix()
             if add_resolution_pointer(doc, number, link_rel, resolution):
                 plan.write(doc.path, doc.original_bytes, doc.to_bytes(), f"resolution pointer to #{number}")
-    return Closing(number, parent, rel, url, resolution, closure_body, pointer_body, plan, ticked)
+    return Closing(number, parent, rel, url, resolution, closure_body, pointer_body, plan, ticked, reason)
+
+
+# --------------------------------------------------------------------------- remote calls
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.rstrip("\n").split("\n"))
+
+
+def add_calls(closing: Closing, gh: Any) -> None:
+    """Add the remote calls to the plan, before its file writes (see the module docstring).
+
+    ``gh`` is the GitHub adapter, or None under ``--dry-run`` (the calls are only shown).
+    """
+    n, parent, results = closing.number, closing.parent, closing.results
+    said = closing.reason.replace("_", " ")
+
+    def post_closure() -> Any:
+        results["closure"] = gh.create_comment(n, closing.closure_body, close_marker(n))
+        return results["closure"]
+
+    def close_issue() -> Any:
+        results["issue"] = gh.close_issue(n, closing.reason)
+        return results["issue"]
+
+    def post_pointer() -> Any:
+        results["pointer"] = gh.create_comment(parent, closing.pointer_body, resolution_marker(n))
+        return results["pointer"]
+
+    plan = closing.plan
+    plan.call(
+        f"comment on #{n} (unless one holding its marker is there):\n{_indent(closing.closure_body)}",
+        post_closure,
+        before_writes=True,
+    )
+    plan.call(f"close #{n} as {said} (unless it already is)", close_issue, before_writes=True)
+    if parent is not None and closing.pointer_body is not None:
+        plan.call(
+            f"comment on #{parent} (unless one holding its marker is there):\n{_indent(closing.pointer_body)}",
+            post_pointer,
+            before_writes=True,
+        )
+
+
+def files(closing: Closing, root: Path) -> list[str]:
+    """The files the plan writes, relative to the repository."""
+    return [os.path.relpath(w.path, root) for w in closing.plan.writes]
+
+
+def report(closing: Closing, root: Path, *, dry_run: bool) -> dict[str, Any]:
+    """What ``close --json`` prints."""
+    results = closing.results
+    issue = results.get("issue")
+    return {
+        "issue": closing.number,
+        "parent": closing.parent,
+        "resolution": closing.resolution.phrase,
+        "folder_url": closing.folder_url,
+        "closure_comment": results["closure"].html_url if "closure" in results else None,
+        "duplicates_removed": sum(getattr(results.get(k), "removed", 0) for k in ("closure", "pointer")),
+        "pointer_comment": results["pointer"].html_url if "pointer" in results else None,
+        "state": issue.state if issue else None,
+        "state_reason": issue.state_reason if issue else None,
+        "ticked": closing.ticked,
+        "files": files(closing, root),
+        "dry_run": dry_run,
+    }
+
+
+def actions_summary(closing: Closing, root: Path) -> str:
+    """The GitHub Actions job summary of a close (Markdown)."""
+    results = closing.results
+    lines = [f"### issue-flow close #{closing.number}", ""]
+    c = results.get("closure")
+    if c is not None:
+        lines.append(f"- Closure comment on #{closing.number}: {c.html_url}")
+    issue = results.get("issue")
+    if issue is not None:
+        lines.append(f"- #{closing.number} {issue.state}" + (f" as {issue.state_reason}" if issue.state_reason else ""))
+    p = results.get("pointer")
+    if p is not None:
+        lines.append(f"- Resolution pointer on #{closing.parent}: {p.html_url}")
+    lines.append(f"- Resolution: {closing.resolution.phrase}")
+    for f in files(closing, root):
+        lines.append(f"- Updated `{f}`")
+    return "\n".join(lines) + "\n"

@@ -1,8 +1,8 @@
 """The three-way merge behind ``issue-flow sync``, and checkbox edits of an issue body.
 
-Pure: no file, no network. :mod:`issue_flow.commands.sync` reads the three states (the
+Pure: no file, no network. :mod:`issue_flow.workflows.sync` reads the three states (the
 README's acceptance criteria, the task list of the GitHub issue body, the base recorded at
-the last sync), asks :func:`merge` what to do, and applies the answer.
+the last sync), asks :func:`merge` what to do, and plans the answer.
 
 The sides
     *Local* is the README's acceptance criteria (top-level tasks under the "Acceptance
@@ -72,7 +72,7 @@ LOCAL_ONLY = "local-only"
 REMOTE_ONLY = "remote-only"
 
 BASE_VERSION = 1
-_CRITERIA = r"acceptance criteria"
+CRITERIA_HEADING = r"acceptance criteria"  # the section of a body that holds the criteria
 
 
 # --------------------------------------------------------------------------- items
@@ -114,7 +114,7 @@ def boxes(tasks: Iterable[Task]) -> list[Box]:
 def remote_tasks(doc: Document) -> list[Task]:
     """The task list of an issue body (see the module docstring for which tasks count)."""
     tasks = doc.tasks
-    span = doc.section(_CRITERIA)
+    span = doc.section(CRITERIA_HEADING)
     if span is not None:
         inside = [t for t in tasks if span[0] < t.line < span[1]]
         if inside:
