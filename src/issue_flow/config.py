@@ -9,17 +9,19 @@ parser (fast); ``init`` writes with tomlkit so a user's comments survive.
 
 from __future__ import annotations
 
-import math
+import copy
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+from issue_flow import config_fields
+from issue_flow.config_fields import field as _field
 from issue_flow.errors import IssueFlowError
 from issue_flow.records import factory, record
 
 CONFIG_FILE = ".issue-flow.toml"
-DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_API_URL = _field("api_url").default
 STATE_DIR = ".issue-flow"
 
 
@@ -29,12 +31,12 @@ class Package:
 
     name: str
     manifest: str
-    tag_prefix: str = "v"
+    tag_prefix: str = _field("tag_prefix", config_fields.PACKAGE_FIELDS).default
 
 
 @record
 class Gate:
-    """A release gate and where its result comes from."""
+    """A release gate and where its result comes from (the keys: ``config_fields.GATE_FIELDS``)."""
 
     name: str
     command: str | None = None
@@ -45,35 +47,30 @@ class Gate:
     timeout: float = 1800.0
 
 
-DEFAULT_GATES = [
-    Gate("lint", command="npm run lint", report="reports/eslint.json", format="eslint", check="lint"),
-    Gate("test:mock", command="npm run test:mock", report="reports/junit-test-mock.xml", format="junit", check="test:mock"),
-    Gate(
-        "proxy-integration",
-        command="npx jest tests/integration/openai-proxy-integration.test.ts",
-        report="reports/junit-proxy-integration.xml",
-        format="junit",
-        check="proxy-integration",
-    ),
-]
+DEFAULT_GATES = [Gate(**g) for g in config_fields.DEFAULT_GATES]
+
+
+def _default(key: str) -> Any:
+    return factory(lambda: config_fields.default_of(_field(key)))
 
 
 @record
 class Config:
+    """The loaded configuration; each key's type, default and meaning are in ``config_fields.FIELDS``."""
+
     root: Path
     source: Path | None = None
     repository: str | None = None
     api_url: str = DEFAULT_API_URL
-    docs: str = "docs/issues"
-    releases: str = "docs/releases"
+    docs: str = _field("docs").default
+    releases: str = _field("releases").default
     templates: str | None = None
-    default_branch: str = "main"
-    # headings (prefixes, case-insensitive) whose task items are an issue's criteria
-    criteria_headings: list[str] = factory(lambda: ["Acceptance", "Definition of done"])
-    lint: dict = factory(dict)  # [lint] ignore = ["KIND [PATH-GLOB]", ...]
+    default_branch: str = _field("default_branch").default
+    criteria_headings: list[str] = _default("criteria_headings")
+    lint: dict = _default("lint")  # [lint] ignore = ["KIND [PATH-GLOB]", ...]
     packages: list[Package] = factory(list)
     gates: list[Gate] = factory(lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
-    release: dict[str, Any] = factory(dict)  # the [release] table, read by releasing.release_settings
+    release: dict[str, Any] = _default("release")  # the [release] table, read by releasing.release_settings
 
     @property
     def docs_dir(self) -> Path:
@@ -182,13 +179,6 @@ def raw_config(root: Path) -> tuple[dict[str, Any], Path | None]:
     return {}, None
 
 
-def _expect(value: Any, kind: type | tuple[type, ...], where: str, src: str) -> Any:
-    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool) and kind in (int, float)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise IssueFlowError(f"{src}: '{where}' must be a {names}")
-    return value
-
-
 def load_config(root: Path | None = None) -> Config:
     root = find_root() if root is None else Path(root)
     from issue_flow import fsutil
@@ -197,99 +187,32 @@ def load_config(root: Path | None = None) -> Config:
     fsutil.recover_if_interrupted(root)
     table, source = raw_config(root)
     src = source.name if source else "configuration"
-    known = {"repository", "api_url", "docs", "releases", "templates", "default_branch", "packages", "gates", "release",
-             "criteria_headings", "lint"}
-    unknown = sorted(set(table) - known)
-    if unknown:
-        raise IssueFlowError(f"{src}: unknown key(s) {', '.join(unknown)}")
+    config_fields.validate(table, src, root)  # types, paths, unknown keys: one line on the first problem
     cfg = Config(root=root, source=source)
-    for key in ("repository", "api_url", "docs", "releases", "templates", "default_branch"):
-        if key in table:
-            setattr(cfg, key, _expect(table[key], str, key, src))
-    for key in ("docs", "releases", "templates"):
-        value = getattr(cfg, key)
-        if value is not None:
-            _inside(root, value, key, src)
+    for f in config_fields.FIELDS:
+        if f.key in table and f.kind in ("string", "strings", "table"):
+            setattr(cfg, f.key, copy.deepcopy(table[f.key]))
+    cfg.criteria_headings = [h.strip() for h in cfg.criteria_headings]
     if cfg.repository is None:
         cfg.repository = os.environ.get("GITHUB_REPOSITORY") or git_remote_repository(root)
     if "api_url" not in table and os.environ.get("GITHUB_API_URL"):
         cfg.api_url = os.environ["GITHUB_API_URL"]
     cfg.api_url = cfg.api_url.rstrip("/")
-    if cfg.repository is not None and not re.fullmatch(r"[\w.-]+/[\w.-]+", cfg.repository):
+    if cfg.repository is not None and not re.fullmatch(_field("repository").pattern, cfg.repository):
         raise IssueFlowError(f"{src}: repository must look like owner/name, not {cfg.repository!r}")
     if "packages" in table:
-        cfg.packages = [_package(p, i, src, root) for i, p in enumerate(_expect(table["packages"], list, "packages", src))]
+        cfg.packages = [_package(p) for p in table["packages"]]
     else:
         cfg.packages = detect_packages(root)
-    if "release" in table:
-        cfg.release = _expect(table["release"], dict, "release", src)
-    if "lint" in table:
-        lint = _expect(table["lint"], dict, "lint", src)
-        unknown_lint = sorted(set(lint) - {"ignore"})
-        if unknown_lint:
-            raise IssueFlowError(f"{src}: unknown key(s) in [lint]: {', '.join(unknown_lint)} (known: ignore)")
-        ignore = _expect(lint.get("ignore", []), list, "lint.ignore", src)
-        if not all(isinstance(r, str) and r.strip() for r in ignore):
-            raise IssueFlowError(f"{src}: lint.ignore must be a list of rules like \"dead-link docs/old/**\"")
-        cfg.lint = {"ignore": ignore}
-    if "criteria_headings" in table:
-        heads = _expect(table["criteria_headings"], list, "criteria_headings", src)
-        if not heads or not all(isinstance(h, str) and h.strip() for h in heads):
-            raise IssueFlowError(f"{src}: 'criteria_headings' must be a list of heading prefixes (text)")
-        cfg.criteria_headings = [h.strip() for h in heads]
     if "gates" in table:
-        cfg.gates = [_gate(g, i, src, root) for i, g in enumerate(_expect(table["gates"], list, "gates", src))]
+        blank = config_fields.defaults(config_fields.GATE_FIELDS)
+        cfg.gates = [Gate(**{**blank, **g, "timeout": float(g.get("timeout", blank["timeout"]))}) for g in table["gates"]]
     return cfg
 
 
-def _inside(root: Path, value: str, key: str, src: str) -> None:
-    """Paths issue-flow reads and writes must lie inside the repository."""
-    if not value.strip() or "\0" in value or Path(value).is_absolute() or ".." in Path(value).parts:
-        raise IssueFlowError(f"{src}: '{key}' must be a path inside the repository, not {value!r}")
-    if len(value) > 1024 or any(len(part.encode("utf-8", "surrogateescape")) > 255 for part in Path(value).parts):
-        raise IssueFlowError(f"{src}: '{key}' is too long a path ({len(value)} characters; a name may have 255 bytes)")
-    try:
-        resolved = os.path.realpath(root / value)
-    except (OSError, ValueError) as exc:
-        raise IssueFlowError(f"{src}: '{key}' is not a usable path ({exc})") from None
-    if os.path.commonpath([resolved, os.path.realpath(root)]) != os.path.realpath(root):
-        raise IssueFlowError(f"{src}: '{key}' leads outside the repository ({value!r})")
-
-
-def _package(item: Any, i: int, src: str, root: Path) -> Package:
-    item = _expect(item, dict, f"packages[{i}]", src)
-    extra = set(item) - {"name", "manifest", "tag_prefix"}
-    if extra or "manifest" not in item:
-        raise IssueFlowError(f"{src}: packages[{i}] needs 'manifest' (and may have 'name', 'tag_prefix')")
-    manifest = _expect(item["manifest"], str, f"packages[{i}].manifest", src)
-    _inside(root, manifest, f"packages[{i}].manifest", src)
-    name = _expect(item.get("name", short_name(manifest)), str, f"packages[{i}].name", src)
-    prefix = _expect(item.get("tag_prefix", "v"), str, f"packages[{i}].tag_prefix", src)
-    return Package(name=name, manifest=manifest, tag_prefix=prefix)
-
-
-def _gate(item: Any, i: int, src: str, root: Path) -> Gate:
-    item = _expect(item, dict, f"gates[{i}]", src)
-    fields = {"name", "command", "report", "format", "check", "required", "timeout"}
-    extra = set(item) - fields
-    if extra or "name" not in item:
-        raise IssueFlowError(f"{src}: gates[{i}] needs 'name' and may have {', '.join(sorted(fields - {'name'}))}")
-    gate = Gate(name=_expect(item["name"], str, f"gates[{i}].name", src))
-    for key in ("command", "report", "format", "check"):
-        if key in item:
-            setattr(gate, key, _expect(item[key], str, f"gates[{i}].{key}", src))
-    if gate.report is not None:
-        _inside(root, gate.report, f"gates[{i}].report", src)
-    if "required" in item:
-        gate.required = _expect(item["required"], bool, f"gates[{i}].required", src)
-    if "timeout" in item:
-        t = item["timeout"]
-        if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t) or t <= 0:
-            raise IssueFlowError(f"{src}: gates[{i}].timeout must be a positive number of seconds, not {t!r}")
-        gate.timeout = float(t)
-    if gate.format not in (None, "junit", "jest-json", "eslint"):
-        raise IssueFlowError(f"{src}: gates[{i}].format must be junit, jest-json or eslint")
-    return gate
+def _package(item: dict[str, Any]) -> Package:
+    blank = config_fields.defaults(config_fields.PACKAGE_FIELDS)
+    return Package(**{**blank, "name": short_name(item["manifest"]), **item})
 
 
 # --------------------------------------------------------------------------- detection
