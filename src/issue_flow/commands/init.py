@@ -1,32 +1,15 @@
-"""``issue-flow init``: write the configuration, proposing what the repository already has.
+"""``issue-flow init``: parse the options, build the plan (:mod:`issue_flow.workflows.init`), print.
 
-The configuration goes to ``.issue-flow.toml`` (or to ``[tool.issue-flow]`` of
-``pyproject.toml`` with ``--pyproject``). It is written with tomlkit: a second ``init``
-adds only the keys that are missing and keeps every value and comment the user wrote.
-
-Proposed, from the repository's own files (nothing of them is changed):
-
-- packages: the root ``package.json`` and ``packages/*/package.json`` (or a pyproject.toml);
-- gates, from ``package.json`` scripts: ``lint``; ``test:mock``, else ``test``; a script
-  whose name holds ``integration``, else (when the tests run with jest) the test files
-  under ``tests/integration/``; a Python project without them gets ``python -m pytest``;
-- each gate's GitHub check: the name of a job in ``.github/workflows/*.yml`` that looks
-  like it (``Lint``, ``Jest Tests (Unit & Integration)``), as GitHub names its check runs.
-
-Every key written carries a comment saying what it does.
+``--schema`` prints the JSON Schema of the configuration (generated from
+:mod:`issue_flow.config_fields`, the same text as the package's
+``schema/issue-flow.schema.json``) for editors that validate TOML against one.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
 import click
 
-from issue_flow.errors import IssueFlowError
+from issue_flow.workflows.init import next_step, plan_init, propose_gates, workflow_jobs  # noqa: F401  (names tests use)
 
 EXAMPLES = """
 \b
@@ -37,294 +20,12 @@ Examples:
 """
 
 
-# --------------------------------------------------------------------------- proposals
-
-
-@dataclass
-class Proposal:
-    """A gate ``init`` proposes, with a comment for each of its keys."""
-
-    name: str
-    command: str
-    check: str | None = None
-    notes: dict[str, str] = field(default_factory=dict)
-
-
-def _package_json(root: Path) -> dict[str, Any] | None:
-    try:
-        doc = json.loads((root / "package.json").read_bytes())
-    except (OSError, ValueError, RecursionError):
-        return None
-    return doc if isinstance(doc, dict) else None
-
-
-def _script_runner(root: Path) -> tuple[str, str]:
-    """(how a script is run, how `test` is run) for the repository's package manager."""
-    if (root / "pnpm-lock.yaml").is_file():
-        return "pnpm run {}", "pnpm test"
-    if (root / "yarn.lock").is_file():
-        return "yarn {}", "yarn test"
-    return "npm run {}", "npm test"
-
-
-_NO_TEST = re.compile(r"no test specified")
-
-
-def workflow_jobs(root: Path) -> list[str]:
-    """The check-run names of the jobs in ``.github/workflows/*.yml`` (their ``name:``, else the job id).
-
-    Read line by line (no YAML library at run time): the keys under the top-level ``jobs:``
-    and the ``name:`` at the first level inside each. Names holding an expression
-    (``${{ matrix.x }}``) are left out: their check runs are named only at run time.
-    """
-    names: list[str] = []
-    folder = root / ".github" / "workflows"
-    if not folder.is_dir():
-        return names
-    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
-        in_jobs = False
-        job_indent: int | None = None
-        key_indent: int | None = None
-        job: list[str] = []  # [id, name or id]
-        found: list[list[str]] = []
-        for line in text.splitlines():
-            if not line.strip() or line.lstrip().startswith("#"):
-                continue
-            indent = len(line) - len(line.lstrip(" "))
-            if indent == 0:
-                in_jobs = re.match(r"jobs:\s*(#.*)?$", line) is not None
-                job_indent = key_indent = None
-                continue
-            if not in_jobs:
-                continue
-            m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_-]*):\s*(#.*)?$", line)
-            if job_indent is None or indent <= job_indent:
-                if m and (job_indent is None or indent == job_indent):
-                    job_indent, key_indent = indent, None
-                    job = [m.group(1), m.group(1)]
-                    found.append(job)
-                continue
-            if key_indent is None:
-                key_indent = indent
-            if indent == key_indent:
-                n = re.match(r"\s*name:\s*(.+?)\s*$", line)
-                if n and job:
-                    value = n.group(1)
-                    if value[:1] in "\"'" and value[-1:] == value[:1]:
-                        value = value[1:-1]
-                    else:
-                        value = re.sub(r"\s+#.*$", "", value)
-                    job[1] = value
-        for _, name in found:
-            if "${{" not in name and name not in names:
-                names.append(name)
-    return names
-
-
-def _match(jobs: list[str], words: tuple[str, ...], avoid: tuple[str, ...] = ()) -> str | None:
-    for job in jobs:
-        low = job.lower()
-        if any(w in low for w in words) and not any(a in low for a in avoid):
-            return job
-    return None
-
-
-def propose_gates(root: Path) -> list[Proposal]:
-    """The gates the repository's own scripts and workflows suggest (see the module docstring)."""
-    from issue_flow.gates import runner_of
-
-    jobs = workflow_jobs(root)
-    proposals: list[Proposal] = []
-    doc = _package_json(root)
-    scripts = doc.get("scripts") if doc else None
-    scripts = {k: v for k, v in scripts.items() if isinstance(v, str)} if isinstance(scripts, dict) else {}
-    run, test = _script_runner(root)
-
-    def note_for(command: str) -> str:
-        found = runner_of(root, command)
-        if found is None:
-            return "run by `gate --run`; counts from its output's summary lines"
-        tool = found[0]
-        how = "--json --outputFile" if tool == "jest" else "-f json -o"
-        return f"run by `gate --run`; it runs {tool}, which is asked for {how} under .issue-flow/reports/"
-
-    if "lint" in scripts:
-        proposals.append(Proposal("lint", run.format("lint"), _match(jobs, ("lint",))))
-    test_script = "test:mock" if "test:mock" in scripts else ("test" if "test" in scripts and not _NO_TEST.search(scripts["test"]) else None)
-    avoid = ("publish", "deploy", "e2e", "release")
-    if test_script:
-        command = test if test_script == "test" else run.format(test_script)
-        proposals.append(Proposal(test_script, command, _match(jobs, ("test", "jest"), avoid)))
-    integration = next((s for s in scripts if "integration" in s), None)
-    if integration:
-        proposals.append(Proposal(integration, run.format(integration), _match(jobs, ("integration",), avoid)))
-    elif test_script and re.match(r"\s*(?:\S+=\S*\s+)*(?:npx\s+)?jest\b", scripts[test_script]):
-        for folder in ("tests/integration", "test/integration", "__tests__/integration"):
-            d = root / folder
-            if d.is_dir() and any(d.rglob("*.test.*")):
-                proposals.append(Proposal("integration", f"npx jest {folder}", _match(jobs, ("integration",), avoid)))
-                break
-    if not proposals and (root / "pyproject.toml").is_file() and ((root / "tests").is_dir() or (root / "test").is_dir()):
-        proposals.append(Proposal("tests", "python -m pytest", _match(jobs, ("test",), avoid)))
-    for p in proposals:
-        p.notes["name"] = "the gate's name in tables, TRACKING evidence and `gate --rerun NAME`"
-        p.notes["command"] = note_for(p.command)
-        if p.check:
-            p.notes["check"] = "the GitHub check run (a workflow job's name) that also answers for this gate"
-        p.notes["required"] = "a required gate that does not pass stops `release`"
-    return proposals
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _commented(value: Any, comment: str) -> Any:
-    import tomlkit
-
-    item = tomlkit.item(value)
-    item.comment(comment)
-    return item
-
-
-def _fresh_table(cfg):
-    import tomlkit
-
-    table = tomlkit.table()
-    if cfg.repository:
-        table.add("repository", _commented(cfg.repository, "GitHub owner/name (GITHUB_REPOSITORY and --repo override it)"))
-    else:
-        table.add(tomlkit.comment('repository = "owner/name"  # default: GITHUB_REPOSITORY or the origin remote'))
-    table.add(tomlkit.comment('api_url = "https://api.github.com"  # GitHub Enterprise Server: https://HOST/api/v3'))
-    table.add("docs", _commented(cfg.docs, "one folder per issue: <docs>/ISSUE-N/"))
-    table.add("releases", _commented(cfg.releases, "release notes: <releases>/vX.Y.Z/"))
-    table.add("default_branch", _commented(cfg.default_branch, "the branch closure comments link to"))
-    return table
-
-
-def _packages(cfg):
-    """The packages written by init (detected from the manifests present, workspaces included)."""
-    from issue_flow.adapters.manifests import discover_packages
-
-    return discover_packages(cfg.root, cfg.packages)
-
-
-def _packages_aot(packages):
-    import tomlkit
-
-    arr = tomlkit.aot()
-    for pkg in packages:
-        t = tomlkit.table()
-        t.add("name", _commented(pkg.name, "the name in tags, outputs (version-<name>) and --package"))
-        t.add("manifest", _commented(pkg.manifest, "the file whose version is bumped (its lock file too)"))
-        t.add("tag_prefix", _commented(pkg.tag_prefix, f"tags are {pkg.tag_prefix}X.Y.Z"))
-        arr.append(t)
-    return arr
-
-
-def _gates_aot(proposals: list[Proposal]):
-    import tomlkit
-
-    arr = tomlkit.aot()
-    for p in proposals:
-        t = tomlkit.table()
-        t.add("name", _commented(p.name, p.notes["name"]))
-        t.add("command", _commented(p.command, p.notes["command"]))
-        if p.check:
-            t.add("check", _commented(p.check, p.notes["check"]))
-        t.add("required", _commented(True, p.notes["required"]))
-        arr.append(t)
-    return arr
-
-
-def _no_check_comment(jobs: list[str]):
-    import tomlkit
-
-    if jobs:
-        listed = ", ".join(json.dumps(j, ensure_ascii=False) for j in jobs)
-        return tomlkit.comment(f"check = \"…\" on a gate names the GitHub check run that answers for it; jobs found: {listed}")
-    return tomlkit.comment('check = "…" on a gate names the GitHub check run (workflow job name) that answers for it')
-
-
-def plan_init(cfg, *, pyproject: bool):
-    import tomlkit
-
-    from issue_flow.config import CONFIG_FILE
-    from issue_flow.plan import Plan
-
-    root = cfg.root
-    plan = Plan()
-    if cfg.source is not None:
-        path = cfg.source
-    else:
-        path = root / ("pyproject.toml" if pyproject else CONFIG_FILE)
-    old = path.read_bytes() if path.is_file() else None
-    try:
-        doc = tomlkit.parse(old.decode("utf-8")) if old else tomlkit.document()
-    except Exception as exc:  # tomlkit raises its own ParseError family
-        raise IssueFlowError(f"{path.name}: malformed TOML ({exc})") from None
-    if path.name == "pyproject.toml":
-        tool = doc.setdefault("tool", tomlkit.table(is_super_table=True))
-        if "issue-flow" not in tool:
-            tool["issue-flow"] = tomlkit.table()
-        table = tool["issue-flow"]
-    else:
-        table = doc
-    fresh = _fresh_table(cfg)
-    new_file = not table
-    if new_file:
-        if path.name != "pyproject.toml":
-            doc.add(tomlkit.comment("issue-flow configuration: see `issue-flow init --help`; every key is optional"))
-        for key, value in fresh.value.body:
-            if key is None:
-                table.add(value)
-            else:
-                table.add(key.key, value)
-    else:
-        for key, value in fresh.items():
-            if key not in table:
-                table[key] = value
-    packages = _packages(cfg)
-    if "packages" not in table and packages:
-        table["packages"] = _packages_aot(packages)
-    if "gates" not in table:
-        proposals = propose_gates(root)
-        jobs = workflow_jobs(root)
-        if proposals:
-            if any(p.check is None for p in proposals):
-                table.add(tomlkit.nl())
-                table.add(_no_check_comment(jobs))
-            table["gates"] = _gates_aot(proposals)
-        elif new_file:
-            table.add(tomlkit.nl())
-            table.add(tomlkit.comment("no package.json scripts (lint, test) found to propose as gates; add them like:"))
-            table.add(tomlkit.comment('[[gates]]  name = "tests"  command = "npm test"  check = "<workflow job name>"'))
-    text = tomlkit.dumps(doc)
-    if old and b"\r\n" in old and old.count(b"\r\n") == old.count(b"\n"):
-        import re
-
-        text = re.sub(r"(?<!\r)\n", "\r\n", text)  # a CRLF file gets CRLF lines
-    new = text.encode("utf-8")
-    plan.write(path, old, new, "issue-flow configuration")
-    return plan, path
-
-
-def next_step(cfg, path: Path) -> str:
-    rel = path.relative_to(cfg.root).as_posix() if path.is_relative_to(cfg.root) else str(path)
-    return (
-        f"next: review {rel}, commit it (git add {rel} && git commit -m 'issue-flow configuration'), "
-        "then run `issue-flow gate --run`"
-    )
-
-
 @click.command(epilog=EXAMPLES)
 @click.option("--pyproject", is_flag=True, help="Write [tool.issue-flow] into pyproject.toml instead of .issue-flow.toml.")
 @click.option("--dry-run", is_flag=True, help="Print the file it would write; change nothing.")
+@click.option("--schema", is_flag=True, help="Print the JSON Schema of the configuration (for editors); change nothing.")
 @click.pass_obj
-def command(app, pyproject: bool, dry_run: bool) -> None:
+def command(app, pyproject: bool, dry_run: bool, schema: bool) -> None:
     """Write the configuration, proposing what the repository already has.
 
     Detected: the root package.json (tags vX.Y.Z), packages/*/package.json (tags
@@ -333,7 +34,17 @@ def command(app, pyproject: bool, dry_run: bool) -> None:
     integration script or tests/integration) with the check names of the matching
     .github/workflows jobs. Run it again at any time: existing keys and comments are
     kept, missing keys are added. The repository's own files are never changed.
+
+    Editors check the file against the JSON Schema of the configuration: it ships in
+    the package as issue_flow/schema/issue-flow.schema.json, and --schema prints it
+    (save it and point a '#:schema' line or taplo's configuration at it; see the
+    README, "Configuration").
     """
+    if schema:
+        from issue_flow.config_fields import schema_text
+
+        click.echo(schema_text(), nl=False)
+        return
     from issue_flow.output import run_plan
 
     cfg = app.config
