@@ -21,8 +21,8 @@ from issue_flow.adapters.github import (
     IssueData,
     RemoteChanged,
     StatusData,
-    token_from_env,
 )
+from issue_flow.tokens import token as token_from_env
 from issue_flow.errors import IssueFlowError
 
 MARK = "<!-- issue-flow:close:462 -->"

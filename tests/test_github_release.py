@@ -13,7 +13,8 @@ from ghserver import WRITE_FAULTS
 from conftest import assert_one_line_error, snapshot
 from test_release import BACKEND, commit_all, head, record, release, repo, sh  # noqa: F401
 
-from issue_flow.adapters.github import GitHub, create_release, find_release
+from issue_flow.adapters.github import GitHub
+from issue_flow.adapters.github_releases import create_release, find_release
 
 
 @pytest.fixture

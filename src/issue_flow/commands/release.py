@@ -213,7 +213,7 @@ def add_github_release(rel: Any, gh: Any, done: dict[str, Any], *, draft: bool) 
     pre = "prerelease " if rel.prerelease else ""
 
     def run() -> Any:
-        from issue_flow.adapters import github
+        from issue_flow.adapters import github_releases as github
 
         body = release_notes(rel)
         target = done["commit"] or None
