@@ -246,6 +246,10 @@ def test_the_example_configurations_match_the_schema():
     project = Path(__file__).resolve().parents[1]
     assert _valid(schema, tomllib.loads((project / "pyproject.toml").read_text())["tool"]["issue-flow"])
     assert _valid(schema, tomllib.loads((project / "examples/demo/.issue-flow.toml").read_text()))
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Configuration\n"):]
+    example = section[section.index("```toml\n") + 8 : section.index("```\n", section.index("```toml\n") + 8)]
+    assert _valid(schema, tomllib.loads(example)) and "[[gates]]" in example
 
 
 # --------------------------------------------------------------------------- init

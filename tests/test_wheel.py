@@ -59,6 +59,7 @@ def test_wheel_contains_the_templates(wheel):
         for f in ("README.md.j2", "TRACKING.md.j2", "ANALYSIS.md.j2", "kind.toml"):
             assert f"issue_flow/templates/{kind}/{f}" in names
     assert "issue_flow/templating.py" in names and "issue_flow/commands/new.py" in names
+    assert "issue_flow/schema/issue-flow.schema.json" in names  # the configuration's JSON Schema, for editors
     # the distribution's name on the package index is issue-flow-md; the command stays issue-flow
     (metadata,) = [n for n in names if n.endswith(".dist-info/METADATA")]
     lines = zipfile.ZipFile(wheel).read(metadata).decode().splitlines()
