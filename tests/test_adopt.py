@@ -213,7 +213,7 @@ def test_summary_lines_of_real_runners(npm_repo):
     )
     res = cli(npm_repo, "gate", "--run", "--json")
     assert res.code == 1
-    doc = {g["name"]: g for g in json.loads(res.out)}
+    doc = {g["name"]: g for g in json.loads(res.out)["gates"]}
     assert (doc["node"]["status"], doc["node"]["tests"], doc["node"]["failures"], doc["node"]["skipped"]) == ("pass", 3, 0, 1)
     assert (doc["pytest"]["status"], doc["pytest"]["tests"], doc["pytest"]["failures"]) == ("fail", 2, 1)
 

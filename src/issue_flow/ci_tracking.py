@@ -159,22 +159,6 @@ def gate_cell(cell: str, marker: str, evidence: str, gate_names: Iterable[str] =
 # --------------------------------------------------------------------------- reports
 
 
-def parse_reports(cfg: Config, sha: str) -> dict[str, dict[str, Any]]:
-    """What :func:`gates.record_from_reports` would record for ``sha``, without saving it."""
-    from issue_flow import gates
-    from issue_flow.adapters.reports import parse_report
-
-    gates.check_sha(sha)
-    out: dict[str, dict[str, Any]] = {}
-    for gate in cfg.gates:
-        if not gate.report or not (cfg.root / gate.report).is_file():
-            continue
-        summary = parse_report(cfg.root / gate.report, gate.format)
-        status = "pass" if summary.passed else "fail"
-        out[gate.name] = gates._entry(status, sha=sha, source=f"report {gate.report}", summary=summary)
-    return out
-
-
 def recorded_table(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) -> list[Any]:
     """A :class:`gates.GateResult` per configured gate: recorded now, or missing (why)."""
     from issue_flow.gates import GateResult, result_from_entry

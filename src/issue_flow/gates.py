@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterable
 from issue_flow import fsutil
 from issue_flow.config import Config, Gate
 from issue_flow.errors import IssueFlowError
+from issue_flow.plan import Action, Plan, execute
 from issue_flow.records import factory, record
 
 STATUSES = ("pass", "fail", "missing", "stale", "pending")
@@ -189,18 +190,17 @@ def _entry(status: str, *, sha: str, source: str, summary: Any = None, duration:
     return entry
 
 
-def record_from_reports(cfg: Config, sha: str, gates: Iterable[Gate] | None = None) -> dict[str, dict[str, Any]]:
-    """Record, for ``sha``, the result of every gate whose report file exists.
+def read_reports(cfg: Config, sha: str, gates: Iterable[Gate] | None = None) -> dict[str, dict[str, Any]]:
+    """The result entry, for ``sha``, of every gate whose report file exists (nothing saved).
 
-    A report file carries no SHA: the caller binds it to the commit it names, which
-    must be the commit the reports were produced from (HEAD at record time). Gates
-    without a report, or whose report file is absent, are not recorded. A malformed
-    report raises IssueFlowError naming the file. Returns the recorded entries.
+    A report file carries no SHA: the caller binds it to the commit it names, which must
+    be the commit the reports were produced from (HEAD at record time). A malformed
+    report raises IssueFlowError naming the file.
     """
     from issue_flow.adapters.reports import parse_report
 
     check_sha(sha)
-    recorded: dict[str, dict[str, Any]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for gate in cfg.gates if gates is None else gates:
         if not gate.report:
             continue
@@ -209,10 +209,125 @@ def record_from_reports(cfg: Config, sha: str, gates: Iterable[Gate] | None = No
             continue
         summary = parse_report(path, gate.format)
         status = "pass" if summary.passed else "fail"
-        recorded[gate.name] = _entry(status, sha=sha, source=f"report {gate.report}", summary=summary)
+        out[gate.name] = _entry(status, sha=sha, source=f"report {gate.report}", summary=summary)
+    return out
+
+
+def record_from_reports(cfg: Config, sha: str, gates: Iterable[Gate] | None = None) -> dict[str, dict[str, Any]]:
+    """Record, for ``sha``, the result of every gate whose report file exists (see
+    :func:`read_reports`); returns the recorded entries."""
+    recorded = read_reports(cfg, sha, gates)
     if recorded:
-        save_results(cfg, sha, recorded)
+        GateRecord(cfg, sha, recorded).apply()
     return recorded
+
+
+@record
+class GateRecord(Action):
+    """Gate results merged into ``.issue-flow/results/<sha>.json`` (a plan action).
+
+    Already done when the file holds these very entries for the commit."""
+
+    cfg: Config
+    sha: str
+    entries: dict
+
+    kind = "gate-record"
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"gate results of {', '.join(self.entries)}"
+
+    def describe(self, root: Path | None = None) -> str:
+        where = _rel(self.cfg, results_path(self.cfg, self.sha))
+        return f"record gate results {', '.join(self.entries)} for {self.sha[:12]} in {where}"
+
+    def to_dict(self, root: Path | None = None) -> dict[str, Any]:
+        where = _rel(self.cfg, results_path(self.cfg, self.sha))
+        return {"action": self.kind, "sha": self.sha, "gates": list(self.entries), "path": where,
+                "status_of": {name: e.get("status") for name, e in self.entries.items()}}
+
+    def already_done(self) -> bool:
+        current = load_results(self.cfg, self.sha)
+        return all(current.get(name) == dict(e, sha=self.sha) for name, e in self.entries.items())
+
+    def apply(self) -> Path:
+        self.result = save_results(self.cfg, self.sha, self.entries)
+        return self.result
+
+
+@record
+class GateRun(Action):
+    """Run a gate's command, write its log, record its result (a plan action).
+
+    A failing gate is a result, not a failed action; a command that cannot start, or a
+    run ended by SIGTERM, is (nothing is recorded then)."""
+
+    cfg: Config
+    gate: Gate
+    sha: str
+    echo: Any = None
+    verbose: bool = False
+    clock: Any = None
+
+    kind = "gate-run"
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"run of gate {self.gate.name}"
+
+    def _paths(self) -> tuple[str, str]:
+        return _rel(self.cfg, log_path(self.cfg, self.gate, self.sha)), _rel(self.cfg, results_path(self.cfg, self.sha))
+
+    def describe(self, root: Path | None = None) -> str:
+        log, results = self._paths()
+        command = prepare(self.cfg, self.gate, self.sha).command
+        return (
+            f"run gate {self.gate.name}: {command}\n"
+            f"write {log}  (its output, tokens redacted)\n"
+            f"record its result for {self.sha[:12]} in {results}"
+        )
+
+    def to_dict(self, root: Path | None = None) -> dict[str, Any]:
+        log, results = self._paths()
+        command = prepare(self.cfg, self.gate, self.sha).command
+        return {"action": self.kind, "gate": self.gate.name, "command": command, "sha": self.sha, "log": log, "path": results}
+
+    def apply(self) -> dict[str, Any]:
+        entry = run_gate(self.cfg, self.gate, self.sha, self.echo, verbose=self.verbose, clock=self.clock)
+        save_results(self.cfg, self.sha, {self.gate.name: entry})
+        self.result = entry
+        return entry
+
+
+def plan_gates(
+    cfg: Config,
+    sha: str,
+    *,
+    record: bool = False,
+    run: bool = False,
+    rerun: bool | Iterable[str] = (),
+    echo: Echo | None = None,
+    verbose: bool = False,
+    clock: Clock | None = None,
+) -> Plan:
+    """What ``gate --record --run`` does for ``sha``, as a plan: first the report files
+    recorded (:class:`GateRecord`), then a :class:`GateRun` for each gate with a command
+    that has no result for the commit (or that ``rerun`` names)."""
+    check_sha(sha)
+    again = rerun_names(cfg, rerun)
+    plan = Plan(root=cfg.root)
+    recorded = {n: e for n, e in load_results(cfg, sha).items() if e.get("sha") in (None, sha)}
+    if record:
+        entries = read_reports(cfg, sha)
+        if entries:
+            plan.add(GateRecord(cfg, sha, entries))
+            recorded.update(entries)
+    if run or again:
+        for gate in cfg.gates:
+            if gate.command and (gate.name in again or gate.name not in recorded):
+                plan.add(GateRun(cfg, gate, sha, echo, verbose, clock))
+    return plan
 
 
 # --------------------------------------------------------------------------- running
@@ -764,34 +879,41 @@ def evaluate(
     echo: Echo | None = None,
     verbose: bool = False,
     clock: Clock | None = None,
+    pending: dict[str, dict[str, Any]] | None = None,
+    ran: Iterable[str] = (),
 ) -> list[GateResult]:
     """The result of every configured gate for ``sha`` (see the module docstring).
 
     ``rerun`` (True for every gate, or some gate names; implies ``run``) runs a gate's
-    command again even when a result is recorded for the commit, and records the new one.
+    command again even when a result is recorded for the commit, and records the new one
+    (the runs are a plan of :class:`GateRun` applied by the executor first). ``pending``:
+    entries a dry run would record, judged as if recorded; ``ran``: gates the caller's
+    plan just ran (their source is "run").
     """
     check_sha(sha)
-    again = rerun_names(cfg, rerun)
-    run = run or bool(again)
+    if run or rerun:
+        plan = plan_gates(cfg, sha, run=True, rerun=rerun, echo=echo, verbose=verbose, clock=clock)
+        execute(plan)
+        ran = [*ran, *(a.gate.name for a in plan.calls)]
+    done = set(ran)
     recorded = load_results(cfg, sha)
+    recorded.update({n: dict(e, sha=sha) for n, e in (pending or {}).items()})
     gh = _GitHubView(github, sha) if github is not None else None
     others = _OtherCommits(cfg, sha)
     results: list[GateResult] = []
     for gate in cfg.gates:
         entry = recorded.get(gate.name)
         stale: GateResult | None = None
-        if entry is not None and gate.name not in again:
+        if entry is not None:
             entry_sha = entry.get("sha")
+            if gate.name in done:
+                results.append(result_from_entry(gate, entry, entry["status"], "run"))
+                continue
             if entry_sha in (None, sha):
                 source = f"recorded: {entry['source']}" if entry.get("source") else "recorded"
                 results.append(result_from_entry(gate, dict(entry, sha=sha), entry["status"], source))
                 continue
             stale = _stale(gate, entry_sha, entry)
-        if run and gate.command:
-            new = run_gate(cfg, gate, sha, echo, verbose=verbose, clock=clock)
-            save_results(cfg, sha, {gate.name: new})
-            results.append(result_from_entry(gate, new, new["status"], "run"))
-            continue
         res = gh.result(gate) if gh is not None else None
         if res is not None:
             results.append(res)

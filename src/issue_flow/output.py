@@ -18,18 +18,27 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
 
 
-def run_plan(plan: Plan, *, dry_run: bool, root: Path, quiet: bool = False) -> list[Any]:
-    """Print the plan under --dry-run, else apply it. Returns the calls' results."""
+def run_plan(plan: Plan, *, dry_run: bool, root: Path, quiet: bool = False, outcome: bool = False) -> Any:
+    """The executor for text output: print the plan's notes, then under --dry-run the
+    plan, else apply it (``plan.execute``) and name the files written.
+
+    Returns the results of the non-file actions, or with ``outcome`` the whole
+    :class:`~issue_flow.plan.Outcome` (what each action became)."""
+    from issue_flow.plan import FileWrite, execute
+
     for note in plan.notes:
         click.echo(note)
     if dry_run:
         click.echo(plan.render(root))
-        return []
-    results = plan.apply(root)
-    if not quiet:
-        for w in plan.writes:
-            click.echo(f"{'created' if w.old is None else 'updated'} {os.path.relpath(w.path, root)}")
-    return results
+    done = execute(plan, root, dry_run=dry_run)
+    if not dry_run and not quiet:
+        for s in done.steps:
+            if isinstance(s.action, FileWrite) and s.status == "done":
+                w = s.action
+                click.echo(f"{'created' if w.old is None else 'updated'} {os.path.relpath(w.path, root)}")
+    if outcome:
+        return done
+    return [] if dry_run else [s.result for s in done.steps if not isinstance(s.action, FileWrite)]
 
 
 def _append(var: str, text: str) -> None:

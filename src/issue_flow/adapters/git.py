@@ -1,8 +1,10 @@
 """A thin wrapper around the ``git`` command line (no domain knowledge here).
 
 Every function takes the repository root and runs ``git -C root …`` with a C locale, so
-the messages it interprets are stable. Failures become :class:`IssueFlowError` with one
-line naming the problem ("not a git repository", "unknown revision 'x'", …).
+the messages it interprets are stable. Failures become :class:`GitError` (an
+``IssueFlowError``; :class:`NothingToCommit`, :class:`TagExists`, :class:`NotARepository`
+name the cases callers act on, so no caller reads git's words) with one line naming
+the problem ("not a git repository", "unknown revision 'x'", …).
 
 ``is_clean`` ignores issue-flow's own state directory (``.issue-flow/``) by default:
 gate results and logs are written there by ``issue-flow gate --run`` right before a
@@ -23,6 +25,22 @@ from issue_flow.errors import IssueFlowError
 STATE_DIR = ".issue-flow/"
 
 _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+class GitError(IssueFlowError):
+    """git refused or failed (one line, exit 2); subclasses name the cases callers handle."""
+
+
+class NotARepository(GitError):
+    """The root is not a git work tree (or not a directory)."""
+
+
+class NothingToCommit(GitError):
+    """``commit`` was given paths that hold no change."""
+
+
+class TagExists(GitError):
+    """The tag to create exists already."""
 
 
 def _env() -> dict[str, str]:
@@ -55,21 +73,21 @@ def _git(root: Path | str, *args: str, check: bool = True) -> subprocess.Complet
             stdin=subprocess.DEVNULL,
         )
     except FileNotFoundError:
-        raise IssueFlowError("git not found: install git or put it on PATH") from None
+        raise GitError("git not found: install git or put it on PATH") from None
     except NotADirectoryError:
-        raise IssueFlowError(f"{root}: not a directory") from None
+        raise NotARepository(f"{root}: not a directory") from None
     if check and proc.returncode != 0:
         raise _error(root, args, proc.stderr)
     return proc
 
 
-def _error(root: Path | str, args: Sequence[str], stderr: str) -> IssueFlowError:
+def _error(root: Path | str, args: Sequence[str], stderr: str) -> GitError:
     msg = _first_line(stderr) or f"git {args[0]} failed"
     if "not a git repository" in msg:
-        return IssueFlowError(f"{root}: not a git repository")
+        return NotARepository(f"{root}: not a git repository")
     if "cannot change to" in msg:
-        return IssueFlowError(f"{root}: no such directory")
-    return IssueFlowError(f"git {args[0]}: {msg}")
+        return NotARepository(f"{root}: no such directory")
+    return GitError(f"git {args[0]}: {msg}")
 
 
 def _check_rev(rev: str) -> None:
@@ -159,6 +177,27 @@ def tag_exists(root: Path | str, tag: str) -> bool:
     return proc.returncode == 0
 
 
+def tag_commit(root: Path | str, tag: str) -> str | None:
+    """The SHA of the commit the tag ``tag`` points at, None when there is no such tag."""
+    if not tag or tag.startswith("-"):
+        return None
+    proc = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}", check=False)
+    if proc.returncode != 0:
+        if "not a git repository" in proc.stderr:
+            raise _error(root, ["rev-parse"], proc.stderr)
+        return None
+    return proc.stdout.strip() or None
+
+
+def changed(root: Path | str, paths: Sequence[Path | str]) -> list[str]:
+    """Which of ``paths`` differ from HEAD (modified, staged, deleted or untracked)."""
+    if not paths:
+        return []
+    rel = [os.path.relpath(os.path.join(str(root), str(p)), str(root)) for p in paths]
+    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *rel)
+    return [item[3:] for item in proc.stdout.split("\0") if len(item) > 3 and item[2] == " "]
+
+
 def existing_tags(root: Path | str, tags: Iterable[str]) -> set[str]:
     """Which of ``tags`` exist, in one git call (tag names cannot hold glob characters)."""
     wanted = [t for t in tags if t and not t.startswith("-") and not any(c in t for c in "*?[\\")]
@@ -200,14 +239,14 @@ def commit(root: Path | str, paths: Sequence[Path | str], message: str) -> str:
     Other staged or modified files are left out of the commit and untouched.
     """
     if not paths:
-        raise IssueFlowError("nothing to commit: no paths given")
+        raise NothingToCommit("nothing to commit: no paths given")
     rel = [os.path.relpath(os.path.join(str(root), str(p)), str(root)) for p in paths]
     _git(root, "add", "--", *rel)
     proc = _git(root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel, check=False)
     if proc.returncode != 0:
         text = proc.stderr + proc.stdout
         if "nothing to commit" in text or "no changes added" in text or "nothing added" in text:
-            raise IssueFlowError(f"nothing to commit in {', '.join(rel)}")
+            raise NothingToCommit(f"nothing to commit in {', '.join(rel)}")
         raise _error(root, ["commit"], proc.stderr or proc.stdout)
     return head_sha(root)
 
@@ -220,6 +259,6 @@ def tag(root: Path | str, name: str, message: str, rev: str = "HEAD") -> None:
     if check.returncode != 0:
         raise IssueFlowError(f"invalid tag name {name!r}")
     if tag_exists(root, name):
-        raise IssueFlowError(f"tag {name} already exists")
+        raise TagExists(f"tag {name} already exists")
     _check_rev(rev)
     _git(root, "tag", "--annotate", "--message", message, "--", name, rev)

@@ -65,13 +65,19 @@ def record(app: Any, rev: str | None, strict: bool, dry_run: bool, as_json: bool
     from issue_flow import ci_tracking, gates
     from issue_flow.errors import CheckFailed
     from issue_flow.output import actions_summary, emit_json
+    from issue_flow.plan import Plan, execute
 
     cfg = app.config
     sha = _sha(cfg, rev)
-    entries = ci_tracking.parse_reports(cfg, sha) if dry_run else gates.record_from_reports(cfg, sha)
+    entries = gates.read_reports(cfg, sha)
+    plan = Plan(root=cfg.root)
+    if entries:
+        plan.add(gates.GateRecord(cfg, sha, entries))
+    outcome = execute(plan, dry_run=dry_run)
     results = ci_tracking.recorded_table(cfg, sha, entries)
     if as_json:
-        emit_json({"sha": sha, "recorded": not dry_run and bool(entries), "gates": [r.to_dict() for r in results]})
+        data = {"sha": sha, "recorded": not dry_run and bool(entries), "gates": [r.to_dict() for r in results]}
+        emit_json({"plan": outcome.to_data(cfg.root), **data})
     else:
         click.echo(gates.format_table(results, sha))
         if dry_run:
@@ -106,6 +112,7 @@ def update(app: Any, number: str, dry_run: bool, as_json: bool) -> None:
     from issue_flow.errors import CheckFailed
     from issue_flow.model.issues import parse_number
     from issue_flow.output import actions_summary, emit_json, run_plan
+    from issue_flow.plan import execute
 
     n = parse_number(number)
     cfg = app.config
@@ -113,8 +120,7 @@ def update(app: Any, number: str, dry_run: bool, as_json: bool) -> None:
     with fsutil.repo_lock(cfg.root):
         upd = ci_tracking.plan_update(cfg, n, sha)
         if as_json:
-            if not dry_run:
-                upd.plan.apply()
+            outcome = execute(upd.plan, cfg.root, dry_run=dry_run)
         else:
             run_plan(upd.plan, dry_run=dry_run, root=cfg.root)
     rel = os.path.relpath(upd.path, cfg.root)
@@ -122,6 +128,7 @@ def update(app: Any, number: str, dry_run: bool, as_json: bool) -> None:
     if as_json:
         emit_json(
             {
+                "plan": outcome.to_data(cfg.root),
                 "issue": n,
                 "sha": sha,
                 "file": rel,

@@ -60,8 +60,11 @@ _ALL = "\0all"
     is_flag=True,
     help="First record the gates' report files as the results of HEAD (a report carries no SHA).",
 )
+@click.option("--dry-run", is_flag=True, help="Show what --record / --run would record, run and log; do nothing.")
 @click.pass_obj
-def command(app: Any, rev: str | None, as_json: bool, run: bool, rerun: tuple[str, ...], verbose: bool, record: bool) -> None:
+def command(
+    app: Any, rev: str | None, as_json: bool, run: bool, rerun: tuple[str, ...], verbose: bool, record: bool, dry_run: bool
+) -> None:
     """Release gate results for a commit.
 
     For each configured gate: a result recorded for the commit in
@@ -74,32 +77,49 @@ def command(app: Any, rev: str | None, as_json: bool, run: bool, rerun: tuple[st
     counts come from the closing summary lines of its output (jest, node --test,
     pytest, mocha). Output goes to .issue-flow/logs/; its last lines are shown
     when a gate fails.
+
+    With --record, --run or --rerun, --json prints {"plan": [the records and runs, each
+    with its status], "sha": …, "gates": [the results]}; --dry-run prints that plan (the
+    commands, the logs they would write, the records) and the results as they stand,
+    and exits 0: nothing was judged.
     """
     from issue_flow import gates
     from issue_flow.adapters import git
     from issue_flow.output import actions_summary, emit_json
+    from issue_flow.plan import execute
 
     cfg = app.config
     again: bool | set[str] = True if _ALL in rerun else {r for r in rerun if r}
-    gates.rerun_names(cfg, again)  # bad names are bad input before anything runs
     head = git.head_sha(cfg.root) if rev is None or record else None
     sha = git.resolve(cfg.root, rev) if rev is not None else head
     assert sha is not None
-    if record:
-        if sha != head:
-            raise IssueFlowError("--record binds report files to HEAD; it cannot record them for another commit (--sha)")
-        recorded = gates.record_from_reports(cfg, sha)
-        names = ", ".join(recorded) or "none (no report file found)"
-        click.echo(f"recorded for {sha[:12]} from report files: {names}", err=True)
+    if record and sha != head:
+        raise IssueFlowError("--record binds report files to HEAD; it cannot record them for another commit (--sha)")
 
     def progress(msg: str) -> None:
         click.echo(msg, err=True)
 
-    results = gates.evaluate(cfg, sha, _github_client(cfg), run=run, rerun=again, echo=progress, verbose=verbose)
+    plan = gates.plan_gates(cfg, sha, record=record, run=run, rerun=again, echo=progress, verbose=verbose)
+    writes = record or run or bool(again)
+    if dry_run and not as_json:
+        click.echo(plan.render(cfg.root))
+    outcome = execute(plan, dry_run=dry_run)
+    records = [a for a in plan.calls if isinstance(a, gates.GateRecord)]
+    if records and not dry_run:
+        names = ", ".join(records[0].entries)
+        click.echo(f"recorded for {sha[:12]} from report files: {names}", err=True)
+    elif record and not records:
+        click.echo(f"recorded for {sha[:12]} from report files: none (no report file found)", err=True)
+    pending = records[0].entries if records and dry_run else None
+    ran = [] if dry_run else [a.gate.name for a in plan.calls if isinstance(a, gates.GateRun)]
+    results = gates.evaluate(cfg, sha, _github_client(cfg), pending=pending, ran=ran)
     if as_json:
-        emit_json([r.to_dict() for r in results])
+        data = [r.to_dict() for r in results]
+        emit_json({"plan": outcome.to_data(cfg.root), "sha": sha, "gates": data} if writes else data)
     else:
         click.echo(gates.format_table(results, sha))
+    if dry_run:
+        return
     actions_summary(gates.markdown_table(results, sha, "issue-flow gate"))
     unreachable = gates.github_unreachable(results)
     if unreachable:

@@ -24,6 +24,7 @@ from typing import Any
 import click
 
 from issue_flow.errors import CheckFailed, IssueFlowError
+from issue_flow.records import factory, record
 
 
 def _github(cfg: Any) -> Any:
@@ -47,7 +48,7 @@ def _output_key(name: str) -> str:
     return "version-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-") or "package")
 
 
-def _actions(rel: Any, done: dict[str, Any]) -> None:
+def _actions(rel: Any, done: Done) -> None:
     from issue_flow.output import actions_output, actions_summary
 
     values = {"versions": rel.versions}
@@ -62,85 +63,76 @@ def _actions(rel: Any, done: dict[str, Any]) -> None:
         return
     lines = [f"### Release {rel.versions} (#{rel.number})", "", "| Package | Previous | New | Tag |", "|---|---|---|---|"]
     for b in rel.bumps:
-        tag = f"`{b.tag}`" if b.tag in done["tags"] else "—"
+        tag = f"`{b.tag}`" if b.tag in done.tags else "—"
         lines.append(f"| `{b.display}` | {b.old} | {b.new} | {tag} |")
     lines.append("")
     lines += [f"- {n}" for n in rel.notes]
     if rel.docs_dir is not None:
         lines.append(f"- Release docs: `{rel.rel(rel.docs_dir)}/`")
-    if done["commit"]:
-        lines.append(f"- Commit: `{done['commit'][:12]}`")
+    if done.commit:
+        lines.append(f"- Commit: `{done.commit[:12]}`")
     actions_summary("\n".join(lines) + "\n")
 
 
-def add_git_calls(rel: Any, *, commit: bool, tag: bool) -> dict[str, Any]:
-    """Add ``--commit`` (one commit of every written file) and ``--tag`` (one annotated
-    tag per package, at that commit) to the plan. Returns the dict the calls fill in
-    (``commit``: the new SHA, ``tags``: the tags created)."""
-    from issue_flow.adapters import git
+@record
+class Done:
+    """What a run made, read from the executor's outcome (not filled in by closures)."""
 
-    done: dict[str, Any] = {"commit": None, "tags": [], "github_release": None}
-    if not commit:
+    commit: str | None = None
+    tags: list[str] = factory(list)
+    github_release: dict | None = None
+
+    @classmethod
+    def of(cls, outcome: Any, acts: "Acts") -> "Done":
+        made = {id(s.action): s for s in outcome.steps if s.status == "done"}
+        done = cls()
+        if acts.commit is not None and id(acts.commit) in made:
+            done.commit = acts.commit.sha
+        done.tags = [t.name for t in acts.tags if id(t) in made]
+        if acts.github is not None:
+            step = next((s for s in outcome.steps if s.action is acts.github), None)
+            if step is not None and step.status in ("done", "already done"):
+                done.github_release = step.result
         return done
-    root = rel.cfg.root
-    paths = rel.files
-    message = _commit_message(rel)
-    subject = message.splitlines()[0]
-
-    def run_commit() -> str:
-        try:
-            done["commit"] = git.commit(root, paths, message)
-        except IssueFlowError as exc:
-            raise IssueFlowError(f"files written but not committed: {exc.message}") from None
-        return done["commit"]
-
-    rel.plan.call(f"git commit {len(paths)} files: {subject!r}", run_commit)
-    if not tag:
-        return done
-    for b in rel.bumps:
-
-        def run_tag(b: Any = b) -> str:
-            try:
-                git.tag(root, b.tag, f"{b.display} {b.new} (#{rel.number})", done["commit"])
-            except IssueFlowError as exc:
-                made = ", ".join(done["tags"]) or "no tag"
-                raise IssueFlowError(f"committed {done['commit'][:12]} and made {made}, then: {exc.message}") from None
-            done["tags"].append(b.tag)
-            return b.tag
-
-        rel.plan.call(f"git tag {b.tag} (annotated, on the release commit)", run_tag)
-    return done
 
 
-def _finish(rel: Any, *, commit: bool, tag: bool) -> dict[str, Any]:
-    """A rerun of a release already written: make the commit and the tags still missing.
+@record
+class Acts:
+    """The git and GitHub actions a release adds to its plan."""
 
-    (A run whose commit or tag step failed left its files written and its item ticked.)
-    With --commit, the release's files (manifests, locks, issue README/TRACKING, release
-    docs) are committed if they hold changes; with --tag, each package's tag for its
-    current version is made on HEAD if it does not exist. Nothing else: no gate is asked.
+    commit: Any = None
+    tags: list = factory(list)
+    github: Any = None
+
+
+def add_git_actions(rel: Any, *, commit: bool, tag: bool, finishing: bool = False) -> Acts:
+    """``--commit`` (one commit of every written file) and ``--tag`` (one annotated tag
+    per package, at that commit) as plan actions.
+
+    ``finishing``: a rerun of a release already written; the release's files
+    (manifests, locks, issue README/TRACKING, release docs) are committed unless they hold
+    no change, and each package's tag for its current version is made unless it exists.
     """
-    from issue_flow.adapters import git
+    from issue_flow.plan import GitCommit, GitTag
 
-    done: dict[str, Any] = {"commit": None, "tags": []}
+    acts = Acts()
     root = rel.cfg.root
-    if commit and not git.is_clean(root):
+    if finishing:
         paths = [b.manifest for b in rel.bumps] + [lock for b in rel.bumps for lock in (b.locks or ([b.lock] if b.lock else []))]
         paths += [rel.rel(p) for p in rel.issue_files]
         if rel.docs_dir is not None and rel.docs_dir.is_dir():
             paths += [rel.rel(p) for p in sorted(rel.docs_dir.iterdir()) if p.is_file()]
-        try:
-            done["commit"] = git.commit(root, paths, _commit_message(rel))
-        except IssueFlowError as exc:
-            if not exc.message.startswith("nothing to commit"):
-                raise
+    else:
+        paths = rel.files
+    if commit:
+        acts.commit = rel.plan.add(GitCommit(root, paths, _commit_message(rel)))
     if tag:
         for b in rel.bumps:
-            name = b.package.tag_prefix + b.old
-            if not git.tag_exists(root, name):
-                git.tag(root, name, f"{b.display} {b.old} (#{rel.number})", "HEAD")
-                done["tags"].append(name)
-    return done
+            version = b.old if finishing else b.new
+            name = b.package.tag_prefix + version
+            target = acts.commit if acts.commit is not None else "HEAD"
+            acts.tags.append(rel.plan.add(GitTag(root, name, f"{b.display} {version} (#{rel.number})", target, exists_ok=finishing)))
+    return acts
 
 
 def _commit_message(rel: Any) -> str:
@@ -164,7 +156,7 @@ def _check_planned_docs(rel: Any) -> None:
         rel.warnings.append(f"{rel.rel(rel.docs_dir)} would lack {', '.join(missing)} (release-docs check, {rel.kind})")
 
 
-def _result(rel: Any, results: list, head: str, *, released: bool, dry_run: bool, done: dict[str, Any]) -> dict[str, Any]:
+def _result(rel: Any, results: list, head: str, *, released: bool, dry_run: bool, done: Done) -> dict[str, Any]:
     item = None
     if rel.item is not None:
         item = {"kind": rel.item.kind, "index": rel.item.index, "name": rel.item.name, "evidence": rel.evidence}
@@ -181,11 +173,11 @@ def _result(rel: Any, results: list, head: str, *, released: bool, dry_run: bool
         "release_docs": rel.rel(rel.docs_dir) if rel.docs_dir is not None else None,
         "release_docs_existing": rel.docs_existing,
         "issues": [i["number"] for i in rel.issues],
-        "github_release": done.get("github_release"),
+        "github_release": done.github_release,
         "files": rel.files if released or dry_run else [],  # written (or, under --dry-run, to be written)
         "item": item,
-        "commit": done["commit"],
-        "tags": done["tags"],
+        "commit": done.commit,
+        "tags": done.tags,
         "gates": [r.to_dict() for r in results],
         "notes": rel.notes,
         "warnings": rel.warnings,
@@ -206,30 +198,26 @@ def release_notes(rel: Any) -> str:
     return f"Release {rel.versions} (#{rel.number}).\n"
 
 
-def add_github_release(rel: Any, gh: Any, done: dict[str, Any], *, draft: bool) -> None:
-    """Add the creation of the GitHub Release (look before create) to the plan's calls."""
+def add_github_release(rel: Any, gh: Any, acts: Acts, *, draft: bool) -> None:
+    """Add the creation of the GitHub Release (look before create) to the plan."""
+    from issue_flow.plan import GitHubCall
+
     tag = rel.tag
     kind = "draft " if draft else ""
     pre = "prerelease " if rel.prerelease else ""
 
-    def run() -> Any:
+    def run() -> dict[str, Any]:
         from issue_flow.adapters import github_releases as github
 
         body = release_notes(rel)
-        target = done["commit"] or None
-        try:
-            found, created = github.create_release(gh, tag, tag, body, draft=draft, prerelease=rel.prerelease, target=target)
-        except IssueFlowError as exc:
-            before = "the files are written" + (", committed and tagged" if done["tags"] else "")
-            raise IssueFlowError(
-                f"{before}, but the GitHub Release {tag} was not created: {exc.message} "
-                "(run the same command again with --github-release to finish)"
-            ) from None
-        done["github_release"] = {"tag": tag, "url": found.html_url, "created": created, "draft": found.draft, "prerelease": found.prerelease}
-        return found
+        target = acts.commit.sha if acts.commit is not None else None
+        found, created = github.create_release(gh, tag, tag, body, draft=draft, prerelease=rel.prerelease, target=target)
+        return {"tag": tag, "url": found.html_url, "created": created, "draft": found.draft, "prerelease": found.prerelease}
 
     notes = rel.rel(rel.docs_dir / "RELEASE-NOTES.md") if rel.docs_dir is not None else "a one-line note"
-    rel.plan.call(f"create the {kind}{pre}GitHub Release {tag} with the notes of {notes} (unless one exists for the tag)", run)
+    summary = f"create the {kind}{pre}GitHub Release {tag} with the notes of {notes} (unless one exists for the tag)"
+    data = {"tag": tag, "draft": draft, "prerelease": rel.prerelease, "notes": notes}
+    acts.github = rel.plan.add(GitHubCall(summary, run, data, failure=f"GitHub Release {tag} was not created"))
 
 
 def _check_parts(patch: bool, minor: bool, major: bool, pre: str | None, packages: tuple[str, ...]) -> str | None:
@@ -334,14 +322,13 @@ def command(
     from issue_flow.adapters import git
     from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json, run_plan
+    from issue_flow.plan import Outcome, Plan, execute
 
     n = parse_number(number)
     if tag and not commit:
         raise IssueFlowError("--tag needs --commit: a release tag must point at the commit holding the bump")
     if draft and not github_release:
         raise IssueFlowError("--draft needs --github-release: it says how to create the GitHub Release")
-    if record and dry_run:
-        raise IssueFlowError("--record writes gate results; run 'issue-flow gate --record' first, or drop --dry-run")
     cfg = app.config
     echo_err = lambda msg: click.echo(msg, err=True)  # noqa: E731
     gh = None
@@ -351,10 +338,20 @@ def command(
         cfg.require_repository()
         gh = open_github(cfg, required=True)  # before anything is written: no token, nothing done
 
-    if record:  # before the repository lock: recording takes it too
+    records = Plan(root=cfg.root)  # --record: before the repository lock (recording takes it too)
+    if record:
         head = git.head_sha(cfg.root)
-        recorded = gates.record_from_reports(cfg, head)
-        echo_err(f"recorded for {head[:12]} from report files: {', '.join(recorded) or 'none (no report file found)'}")
+        records = gates.plan_gates(cfg, head, record=True)
+        recorded = execute(records, dry_run=dry_run)
+        if not dry_run:
+            names = ", ".join(records.calls[0].entries) if records.calls else "none (no report file found)"
+            echo_err(f"recorded for {head[:12]} from report files: {names}")
+    else:
+        recorded = Outcome()
+    pending = records.calls[0].entries if record and dry_run and records.calls else None
+
+    def plan_data(outcome: Any) -> list[dict[str, Any]]:
+        return recorded.to_data(cfg.root) + outcome.to_data(cfg.root)
 
     with contextlib.ExitStack() as stack:
         if not dry_run:
@@ -366,24 +363,22 @@ def command(
         finally:
             answer = (asked.result() or "").strip()
         head = answer if re.fullmatch(r"[0-9a-f]{40,64}", answer) else git.head_sha(cfg.root)
-        done: dict[str, Any] = {"commit": None, "tags": [], "github_release": None}
         if rel.already:
-            if github_release and not dry_run and not git.tag_exists(cfg.root, rel.tag):
-                if not tag:
-                    raise IssueFlowError(f"tag {rel.tag} does not exist: add --commit --tag to make it before the GitHub Release")
-            if not dry_run:
-                done.update(_finish(rel, commit=commit, tag=tag))
-                if github_release:
-                    add_github_release(rel, gh, done, draft=draft)
-                    rel.plan.apply()
-            elif github_release:
-                add_github_release(rel, gh, done, draft=draft)
+            if github_release and not dry_run and not tag and not git.tag_exists(cfg.root, rel.tag):
+                raise IssueFlowError(f"tag {rel.tag} does not exist: add --commit --tag to make it before the GitHub Release")
+            acts = add_git_actions(rel, commit=commit, tag=tag, finishing=True)
+            if github_release:
+                add_github_release(rel, gh, acts, draft=draft)
+            if dry_run and not as_json and records.calls:
+                click.echo(records.render(cfg.root))
+            outcome = execute(rel.plan, cfg.root, dry_run=dry_run)
+            done = Done.of(outcome, acts)
             if as_json:
-                emit_json(_result(rel, [], head, released=False, dry_run=dry_run, done=done))
+                emit_json({"plan": plan_data(outcome), **_result(rel, [], head, released=False, dry_run=dry_run, done=done)})
             else:
-                finished = [f"committed {done['commit'][:12]}"] if done["commit"] else []
-                finished += [f"tagged {', '.join(done['tags'])}"] if done["tags"] else []
-                gr = done.get("github_release")
+                finished = [f"committed {done.commit[:12]}"] if done.commit else []
+                finished += [f"tagged {', '.join(done.tags)}"] if done.tags else []
+                gr = done.github_release
                 if gr:
                     finished.append(f"GitHub Release {gr['tag']} {'created' if gr['created'] else 'exists'}: {gr['url']}")
                 what = "; ".join(finished) or "nothing to do"
@@ -400,17 +395,20 @@ def command(
             )
         if not dry_run:
             git.require_clean(cfg.root)  # the refusal names the files
-        results = gates.evaluate(cfg, head, _github(cfg))
+        results = gates.evaluate(cfg, head, _github(cfg), pending=pending)
         failing = gates.failing(results)
+        acts = add_git_actions(rel, commit=commit, tag=tag)
+        if github_release:
+            add_github_release(rel, gh, acts, draft=draft)
         if failing or dry_run:
             if dry_run:
-                done = add_git_calls(rel, commit=commit, tag=tag)  # filled in by the calls: keep the object
-                if github_release:
-                    add_github_release(rel, gh, done, draft=draft)
                 _check_planned_docs(rel)
+            outcome = execute(rel.plan, cfg.root, dry_run=True)
             if as_json:
-                emit_json(_result(rel, results, head, released=False, dry_run=dry_run, done=done))
+                emit_json({"plan": plan_data(outcome), **_result(rel, results, head, released=False, dry_run=dry_run, done=Done())})
             else:
+                if records.calls:
+                    click.echo(records.render(cfg.root))
                 click.echo(gates.format_table(results, head))
                 if dry_run:
                     for b in rel.bumps:
@@ -421,15 +419,13 @@ def command(
             if failing:
                 raise CheckFailed(gates.summary_message(results, head))
             return
-        done = add_git_calls(rel, commit=commit, tag=tag)  # filled in by the calls: keep the object
-        if github_release:
-            add_github_release(rel, gh, done, draft=draft)
         if as_json:
-            rel.plan.apply()
+            outcome = execute(rel.plan, cfg.root)
         else:
             for b in rel.bumps:
                 click.echo(f"{b.package.name} {b.old} -> {b.new}")
-            run_plan(rel.plan, dry_run=False, root=cfg.root)
+            outcome = run_plan(rel.plan, dry_run=False, root=cfg.root, outcome=True)
+        done = Done.of(outcome, acts)
 
     from issue_flow.releasedocs import check_folder
 
@@ -440,15 +436,15 @@ def command(
         echo_err(f"issue-flow: warning: {w}")
     _actions(rel, done)
     if as_json:
-        emit_json(_result(rel, results, head, released=True, dry_run=False, done=done))
+        emit_json({"plan": plan_data(outcome), **_result(rel, results, head, released=True, dry_run=False, done=done)})
         return
     if rel.item is not None:
         click.echo(f"ticked {rel.item.describe()} with '{rel.evidence}'")
-    if done["commit"]:
-        click.echo(f"committed {done['commit'][:12]}")
-    if done["tags"]:
-        click.echo(f"tagged {', '.join(done['tags'])}")
-    gr = done.get("github_release")
+    if done.commit:
+        click.echo(f"committed {done.commit[:12]}")
+    if done.tags:
+        click.echo(f"tagged {', '.join(done.tags)}")
+    gr = done.github_release
     if gr:
         click.echo(f"GitHub Release {gr['tag']} {'created' if gr['created'] else 'exists'}: {gr['url']}")
     click.echo(f"released {rel.versions} for #{n}")
