@@ -9,7 +9,6 @@ parser (fast); ``init`` writes with tomlkit so a user's comments survive.
 
 from __future__ import annotations
 
-import copy
 import os
 import re
 from pathlib import Path
@@ -191,7 +190,7 @@ def load_config(root: Path | None = None) -> Config:
     cfg = Config(root=root, source=source)
     for f in config_fields.FIELDS:
         if f.key in table and f.kind in ("string", "strings", "table"):
-            setattr(cfg, f.key, copy.deepcopy(table[f.key]))
+            setattr(cfg, f.key, config_fields.fresh(table[f.key]))
     cfg.criteria_headings = [h.strip() for h in cfg.criteria_headings]
     if cfg.repository is None:
         cfg.repository = os.environ.get("GITHUB_REPOSITORY") or git_remote_repository(root)

@@ -17,7 +17,6 @@ Nothing here imports anything heavy: the configuration is loaded by every comman
 
 from __future__ import annotations
 
-import copy
 import math
 import os
 from pathlib import Path
@@ -127,9 +126,18 @@ def field(key: str, fields: tuple = FIELDS) -> Field:
     raise KeyError(key)
 
 
+def fresh(value: Any) -> Any:
+    """A copy of a TOML value whose lists and tables are new (``copy`` costs an import at start-up)."""
+    if isinstance(value, dict):
+        return {k: fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fresh(v) for v in value]
+    return value
+
+
 def default_of(f: Field) -> Any:
     """A fresh copy of the field's default (lists and tables are never shared)."""
-    return copy.deepcopy(f.default)
+    return fresh(f.default)
 
 
 def defaults(fields: tuple) -> dict[str, Any]:
