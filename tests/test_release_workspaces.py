@@ -17,7 +17,7 @@ import pytest
 from conftest import init_git_repo, run_cli, snapshot
 from test_release import REPORTS, commit_all, record, release, write_reports
 
-from issue_flow.adapters import manifests
+from issue_flow.adapters import workspaces
 
 BACKEND = "packages/voice-agent-backend"
 
@@ -159,7 +159,7 @@ def test_workspace_discovery(tmp_path, files, expected):
         (tmp_path / rel / "package.json").write_text(dump({"name": rel.replace("/", "-"), "version": "1.0.0"}))
     for rel, text in files.items():
         (tmp_path / rel).write_text(text)
-    assert manifests.workspace_manifests(tmp_path) == expected
+    assert workspaces.workspace_manifests(tmp_path) == expected
 
 
 def test_init_writes_the_workspace_packages(tmp_path, monkeypatch):

@@ -277,7 +277,7 @@ def _manifest_info(rel: str, data: bytes) -> tuple[str, str | None, str]:
         from issue_flow.adapters import manifests
 
         # (version, table) from [project] or [tool.poetry]; errors name ``rel``
-        version = manifests._pyproject_version_table(data, rel)[0]
+        version = manifests.pyproject_version_table(data, rel)[0]
         return version, _pyproject_name(data), "python"
     try:
         doc = json.loads(data)

@@ -11,27 +11,25 @@ dependency that shares the version string; a JSON load/dump re-indents the file.
   takes a few milliseconds and the whole document is still validated.
 * ``pyproject.toml``: tomlkit (style-preserving); the result is checked to differ from
   the input on the version line only, else nothing is written.
+
+The JSON scan itself is :mod:`issue_flow.adapters.json_spans`; which packages a repository
+has (workspaces) is :mod:`issue_flow.adapters.workspaces`; the versions (semver's bumps)
+are here, beside the files that hold them.
 """
 
 from __future__ import annotations
 
 import json
-import json.decoder
-import json.scanner
 import re
 from pathlib import Path
 from typing import Any
 
+from issue_flow.adapters.json_spans import BOM, JsonScan, decode_text, json_msg, splice, splice_at
 from issue_flow.errors import IssueFlowError
 
 # A version string we are willing to write: semver's alphabet only, so it never needs
 # escaping in JSON or TOML.
 _SAFE_VERSION = re.compile(r"[0-9A-Za-z.+-]+")
-_WS = re.compile(r"[ \t\n\r]*")
-# whitespace, a member's key (no control characters; escapes decoded separately), ':'
-_KEY = re.compile(r'[ \t\n\r]*"([^"\\\x00-\x1f]*+(?:\\.[^"\\\x00-\x1f]*+)*+)"[ \t\n\r]*:[ \t\n\r]*')
-_SEP = re.compile(r"[ \t\n\r]*([,}])")
-_BOM = b"\xef\xbb\xbf"
 
 
 # --------------------------------------------------------------------------- semver
@@ -162,19 +160,19 @@ def read_version(path: Path | str) -> str:
     path = Path(path)
     data = read_bytes(path)
     if path.suffix == ".toml":
-        table, _ = _pyproject_version_table(data, path)
+        table, _ = pyproject_version_table(data, path)
         return table
     try:
         doc = json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise IssueFlowError(f"{path}: malformed JSON ({_json_msg(exc)})") from None
+        raise IssueFlowError(f"{path}: malformed JSON ({json_msg(exc)})") from None
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(version, str):
         raise IssueFlowError(f"{path}: no top-level \"version\" string")
     return version
 
 
-def _pyproject_version_table(data: bytes, path: Path | str) -> tuple[str, str]:
+def pyproject_version_table(data: bytes, path: Path | str) -> tuple[str, str]:
     """(version, table name) of a pyproject.toml: ``[project]`` first, else ``[tool.poetry]``."""
     try:
         import tomllib  # type: ignore[import-not-found]
@@ -198,180 +196,18 @@ def _pyproject_version_table(data: bytes, path: Path | str) -> tuple[str, str]:
     raise IssueFlowError(f"{path}: no version in [project] or [tool.poetry]")
 
 
-# --------------------------------------------------------------------------- JSON scan
-
-
-class _Scan:
-    """Find the spans of a few string values in a JSON document, by key path.
-
-    Objects on a wanted path are walked by hand (tracking depth through the key path);
-    every other value is skipped with the C-accelerated ``json`` scanner, which also
-    validates it. Returns character offsets into ``text``.
-    """
-
-    # Skipped values are parsed (so validated) and their objects kept as lists of pairs,
-    # which is cheaper than dicts and lets a duplicate key be seen.
-    _scanner = json.scanner.make_scanner(json.JSONDecoder(object_pairs_hook=list))
-
-    def __init__(self, text: str, source: str, wanted: list[tuple[str, ...]]):
-        self.text = text
-        self.source = source
-        self.wanted = set(wanted)
-        self.prefixes = {w[:k] for w in wanted for k in range(1, len(w))}
-        self.found: dict[tuple[str, ...], tuple[int, int, str]] = {}
-
-    def error(self, idx: int, what: str) -> IssueFlowError:
-        line = self.text.count("\n", 0, idx) + 1
-        col = idx - (self.text.rfind("\n", 0, idx) + 1) + 1
-        return IssueFlowError(f"{self.source}: malformed JSON: {what} at line {line} column {col}")
-
-    def string(self, idx: int) -> tuple[str, int]:
-        try:
-            return json.decoder.scanstring(self.text, idx + 1, True)
-        except ValueError:
-            raise self.error(idx, "invalid string") from None
-
-    def value(self, idx: int) -> tuple[Any, int]:
-        try:
-            return self._scanner(self.text, idx)
-        except StopIteration:
-            raise self.error(idx, "expected a value") from None
-        except json.JSONDecodeError as exc:
-            raise self.error(exc.pos, exc.msg) from None
-        except RecursionError:
-            raise self.error(idx, "nested too deeply") from None
-
-    def document(self) -> dict[tuple[str, ...], tuple[int, int, str]]:
-        idx = _WS.match(self.text, 0).end()  # type: ignore[union-attr]
-        if not self.text.startswith("{", idx):
-            raise IssueFlowError(f"{self.source}: not a JSON object at the top level")
-        idx = self.obj(idx, ())
-        idx = _WS.match(self.text, idx).end()  # type: ignore[union-attr]
-        if idx != len(self.text):
-            raise self.error(idx, "extra data after the document")
-        return self.found
-
-    def obj(self, idx: int, path: tuple[str, ...]) -> int:
-        """Walk the object starting at ``text[idx] == '{'``; return the index after it.
-
-        The top-level object is walked member by member (each value skipped with one
-        C call). A nested object on a wanted path (``packages``, a lock's biggest value)
-        is first validated whole with one C call, which also gives its end and its keys;
-        the walk then stops as soon as every key of interest in it has been located.
-        """
-        text, wanted, prefixes = self.text, self.wanted, self.prefixes
-        key_match, sep_match = _KEY.match, _SEP.match
-        seen: set[str] = set()
-        end = None
-        remaining: set[str] = set()
-        if path:
-            pairs, end = self.value(idx)
-            depth = len(path)
-            interest = {w[depth] for w in wanted | prefixes if len(w) > depth and w[:depth] == path}
-            for key, _ in pairs:
-                if key in interest:
-                    if key in remaining:
-                        raise IssueFlowError(f"{self.source}: duplicate key {_path_name(path + (key,))}")
-                    remaining.add(key)
-            if not remaining:
-                return end
-        idx = _WS.match(text, idx + 1).end()  # type: ignore[union-attr]
-        if text.startswith("}", idx):
-            return idx + 1
-        while True:
-            m = key_match(text, idx)
-            if m is None:
-                idx = _WS.match(text, idx).end()  # type: ignore[union-attr]
-                raise self.error(idx, "expected a string key and ':'")
-            key = m.group(1)
-            if "\\" in key:
-                key = self.string(m.start(1) - 1)[0]
-            idx = m.end()
-            here = path + (key,)
-            if here in wanted or here in prefixes:
-                if key in seen:
-                    raise IssueFlowError(f"{self.source}: duplicate key {_path_name(here)}")
-                seen.add(key)
-                if here in wanted:
-                    if not text.startswith('"', idx):
-                        raise IssueFlowError(f"{self.source}: {_path_name(here)} is not a string")
-                    value, vend = self.string(idx)
-                    self.found[here] = (idx, vend, value)
-                    idx = vend
-                elif text.startswith("{", idx):
-                    idx = self.obj(idx, here)
-                else:
-                    idx = self.value(idx)[1]
-                if end is not None:
-                    remaining.discard(key)
-                    if not remaining:
-                        return end
-            else:
-                idx = self.value(idx)[1]
-            m = sep_match(text, idx)
-            if m is None:
-                idx = _WS.match(text, idx).end()  # type: ignore[union-attr]
-                raise self.error(idx, "expected ',' or '}'")
-            if m.group(1) == "}":
-                return m.end()
-            idx = m.end()
-
-
-def _path_name(path: tuple[str, ...]) -> str:
-    out = path[0]
-    for key in path[1:]:
-        out += f"[{json.dumps(key)}]"
-    return out
-
-
-def _json_msg(exc: BaseException) -> str:
-    if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
-    if isinstance(exc, RecursionError):
-        return "nested too deeply"
-    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-
-
-def _decode(data: bytes, source: str) -> tuple[str, int]:
-    """(text, byte offset of the text) — a UTF-8 BOM is kept outside the text."""
-    offset = len(_BOM) if data.startswith(_BOM) else 0
-    try:
-        return data[offset:].decode("utf-8"), offset
-    except UnicodeDecodeError as exc:
-        raise IssueFlowError(f"{source}: not UTF-8 text (byte {exc.start + offset})") from None
-
-
-def _splice(data: bytes, text: str, offset: int, spans: list[tuple[int, int]], new: str) -> bytes:
-    """Replace each character span (a JSON string literal, quotes included) by ``"new"``."""
-    literal = json.dumps(new).encode("ascii")
-    ascii_only = len(text) == len(data) - offset
-    out: list[bytes] = []
-    pos = 0
-    for start, end in sorted(spans):
-        if ascii_only:
-            b_start, b_end = start + offset, end + offset
-        else:
-            b_start = offset + len(text[:start].encode("utf-8"))
-            b_end = b_start + len(text[start:end].encode("utf-8"))
-        out.append(data[pos:b_start])
-        out.append(literal)
-        pos = b_end
-    out.append(data[pos:])
-    return b"".join(out)
-
-
 # --------------------------------------------------------------------------- writers
 
 
 def set_package_json_version(data: bytes, new: str, source: str = "package.json") -> bytes:
     """``data`` with the top-level ``"version"`` value replaced by ``new``, every other byte kept."""
     _check_new(new)
-    text, offset = _decode(data, source)
-    found = _Scan(text, source, [("version",)]).document()
+    text, offset = decode_text(data, source)
+    found = JsonScan(text, source, [("version",)]).document()
     if ("version",) not in found:
         raise IssueFlowError(f"{source}: no top-level \"version\" to bump")
     start, end, _ = found[("version",)]
-    return _splice(data, text, offset, [(start, end)], new)
+    return splice(data, text, offset, [(start, end)], new)
 
 
 def set_lock_version(data: bytes, new: str, source: str = "package-lock.json") -> tuple[bytes, str, str | None]:
@@ -384,9 +220,9 @@ def set_lock_version(data: bytes, new: str, source: str = "package-lock.json") -
     report a lock that was out of step with its package.json before the bump.
     """
     _check_new(new)
-    text, offset = _decode(data, source)
+    text, offset = decode_text(data, source)
     top, root_pkg = ("version",), ("packages", "", "version")
-    found = _Scan(text, source, [top, root_pkg]).document()
+    found = JsonScan(text, source, [top, root_pkg]).document()
     if top not in found:
         raise IssueFlowError(f"{source}: no top-level \"version\" to bump")
     spans = [found[top][:2]]
@@ -394,7 +230,7 @@ def set_lock_version(data: bytes, new: str, source: str = "package-lock.json") -
     if root_pkg in found:
         spans.append(found[root_pkg][:2])
         old_root = found[root_pkg][2]
-    return _splice(data, text, offset, spans, new), found[top][2], old_root
+    return splice(data, text, offset, spans, new), found[top][2], old_root
 
 
 def set_json_strings(
@@ -408,8 +244,8 @@ def set_json_strings(
     """
     for value in changes.values():
         _check_new(value)
-    text, offset = _decode(data, source)
-    found = _Scan(text, source, list(changes)).document()
+    text, offset = decode_text(data, source)
+    found = JsonScan(text, source, list(changes)).document()
     olds: dict[tuple[str, ...], str | None] = {path: None for path in changes}
     edits = [(found[path][0], found[path][1], new) for path, new in changes.items() if path in found]
     for path in changes:
@@ -418,18 +254,8 @@ def set_json_strings(
     out = data
     ascii_only = len(text) == len(data) - offset
     for start, end, new in sorted(edits, reverse=True):  # from the end: earlier offsets stay valid
-        out = _splice_at(out, text, offset, start, end, new, ascii_only)
+        out = splice_at(out, text, offset, start, end, new, ascii_only)
     return out, olds
-
-
-def _splice_at(data: bytes, text: str, offset: int, start: int, end: int, new: str, ascii_only: bool) -> bytes:
-    """Replace one span of the original ``text`` in ``data`` (edited only after ``end``)."""
-    if ascii_only:
-        b_start, b_end = start + offset, end + offset
-    else:
-        b_start = offset + len(text[:start].encode("utf-8"))
-        b_end = b_start + len(text[start:end].encode("utf-8"))
-    return data[:b_start] + json.dumps(new).encode("ascii") + data[b_end:]
 
 
 def workspace_entry(lock_dir: Path, manifest: Path) -> tuple[str, ...] | None:
@@ -446,102 +272,6 @@ def workspace_entry(lock_dir: Path, manifest: Path) -> tuple[str, ...] | None:
     return ("packages", rel, "version")
 
 
-def workspace_globs(root: Path) -> list[str]:
-    """The workspace patterns of a repository: ``workspaces`` of the root package.json
-    (an array, or ``{"packages": [...]}``) and ``packages:`` of ``pnpm-workspace.yaml``."""
-    globs: list[str] = []
-    pkg = root / "package.json"
-    if pkg.is_file():
-        try:
-            doc = json.loads(pkg.read_bytes())
-        except (OSError, ValueError, RecursionError):
-            doc = None
-        ws = doc.get("workspaces") if isinstance(doc, dict) else None
-        if isinstance(ws, dict):
-            ws = ws.get("packages")
-        if isinstance(ws, list):
-            globs += [g for g in ws if isinstance(g, str)]
-    pnpm = root / "pnpm-workspace.yaml"
-    if pnpm.is_file():
-        try:
-            globs += _pnpm_packages(pnpm.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            pass
-    return globs
-
-
-def _pnpm_packages(text: str) -> list[str]:
-    """The ``packages:`` list of a pnpm-workspace.yaml (block or flow style; no YAML library)."""
-    out: list[str] = []
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        m = re.match(r"packages\s*:\s*(.*)$", line)
-        if not m:
-            continue
-        rest = m.group(1).split(" #", 1)[0].strip()
-        if rest.startswith("["):
-            out += [_unquote(x) for x in rest.strip("[]").split(",") if x.strip()]
-            break
-        for item in lines[i + 1 :]:
-            if not item.strip() or item.lstrip().startswith("#"):
-                continue
-            im = re.match(r"\s+-\s*(.+?)\s*$", item) or re.match(r"-\s*(.+?)\s*$", item)
-            if im is None:
-                break
-            out.append(_unquote(im.group(1).split(" #", 1)[0].strip()))
-        break
-    return [g for g in out if g]
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text
-
-
-def workspace_manifests(root: Path) -> list[str]:
-    """Repository-relative package.json paths of the workspace packages (sorted, no
-    duplicates; ``!pattern`` excludes; ``node_modules`` never)."""
-    root = Path(root)
-    include: set[str] = set()
-    exclude: set[str] = set()
-    for pattern in workspace_globs(root):
-        neg = pattern.startswith("!")
-        pat = pattern[1:] if neg else pattern
-        pat = pat.strip().strip("/")
-        if pat.startswith("./"):
-            pat = pat[2:]
-        if not pat or ".." in Path(pat).parts or Path(pat).is_absolute():
-            continue
-        hits = set()
-        for manifest in root.glob(f"{pat}/package.json"):
-            rel = manifest.relative_to(root).as_posix()
-            if "node_modules" not in rel.split("/"):
-                hits.add(rel)
-        (exclude if neg else include).update(hits)
-    return sorted(include - exclude - {"package.json"})
-
-
-def discover_packages(root: Path, detected: list[Any]) -> list[Any]:
-    """``detected`` (config.detect_packages) plus the workspace packages it missed
-    (``workspaces`` globs, ``pnpm-workspace.yaml``), tagged ``NAME-vX.Y.Z``."""
-    from issue_flow.config import Package
-
-    have = {p.manifest for p in detected}
-    out = list(detected)
-    names = {p.name for p in detected}
-    for rel in workspace_manifests(Path(root)):
-        if rel in have:
-            continue
-        name = Path(rel).parent.name
-        if name in names:
-            name = Path(rel).parent.as_posix().replace("/", "-")
-        names.add(name)
-        out.append(Package(name=name, manifest=rel, tag_prefix=f"{name}-v"))
-    return out
-
-
 def set_pyproject_version(data: bytes, new: str, source: str = "pyproject.toml") -> bytes:
     """Set ``[project].version`` (else ``[tool.poetry].version``) with tomlkit.
 
@@ -550,12 +280,12 @@ def set_pyproject_version(data: bytes, new: str, source: str = "pyproject.toml")
     written), so the rest of the file stays byte-identical.
     """
     _check_new(new)
-    old, table_name = _pyproject_version_table(data, source)
+    old, table_name = pyproject_version_table(data, source)
     import tomlkit
     from tomlkit.items import String
 
-    bom = data.startswith(_BOM)
-    text = data[len(_BOM):].decode("utf-8") if bom else data.decode("utf-8")
+    bom = data.startswith(BOM)
+    text = data[len(BOM):].decode("utf-8") if bom else data.decode("utf-8")
     doc = tomlkit.parse(text)
     table: Any = doc
     for part in table_name.split("."):
@@ -565,7 +295,7 @@ def set_pyproject_version(data: bytes, new: str, source: str = "pyproject.toml")
     table["version"] = String.from_raw(new, kind) if kind is not None else new
     out = tomlkit.dumps(doc).encode("utf-8")
     if bom:
-        out = _BOM + out
+        out = BOM + out
     a, b = data.splitlines(keepends=True), out.splitlines(keepends=True)
     diff = [(x, y) for x, y in zip(a, b) if x != y]
     if len(a) != len(b) or len(diff) != 1 or old.encode() not in diff[0][0] or new.encode() not in diff[0][1]:

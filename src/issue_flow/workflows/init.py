@@ -209,7 +209,7 @@ def _fresh_table(cfg):
 
 def _packages(cfg):
     """The packages written by init (detected from the manifests present, workspaces included)."""
-    from issue_flow.adapters.manifests import discover_packages
+    from issue_flow.adapters.workspaces import discover_packages
 
     return discover_packages(cfg.root, cfg.packages)
 
