@@ -3,12 +3,16 @@
 Fast on large trees, with the findings of a markdown-it-py reading:
 
 - A document with no ``](`` and no ``]:`` anywhere holds no link: it is not scanned at all.
+- A document in which nothing can make a link line code (:func:`quick_links`: no fence
+  delimiter, no line starting with ``<``, no link line indented four columns or by a tab, no
+  reference definition, no lone CR) is read from its bytes: only the lines holding ``](``
+  are looked at, found with ``bytes.find``; no line list, no block scan.
 - Otherwise the document's line scan (shared with the issue checks) says which lines are
   code, fences or HTML comments; of the rest, a line with a simple link (no code span,
   escape, angle bracket, entity, nested brackets or parentheses in the target) is read
   with one compiled pattern, and any other line with ``](`` goes through markdown-it-py's
-  inline parser, as every such line did before (tests/test_lint_findings.py compares the
-  two readings on every corpus file).
+  inline parser, as every such line did before (tests/test_lint_findings.py and
+  tests/test_lint_links.py compare the readings on every corpus file).
 - A target is looked up in the listing of its folder, read once per folder
   (:class:`Listings`), instead of a ``stat`` per link.
 """
@@ -120,6 +124,72 @@ def links(doc) -> list[tuple[int, str]]:
     return out
 
 
+# What can turn a line into code or HTML for the scanner: a fence delimiter anywhere, a
+# line whose first visible character is '<' (HTML blocks start so), and a line that may be
+# a reference definition (read only on lines the scanner calls paragraph text). A superset:
+# a false alarm only sends the document to the scanner.
+_BLOCKY = re.compile(rb"```|~~~|(?:^|\n)[ \t]*<")
+_REFDEF_LIKE = re.compile(rb"(?m)^ {0,3}\[[^\]]+\]:")
+
+
+def quick_links(data: bytes) -> list[tuple[int, str]] | None:
+    """The links of a document (its UTF-8 bytes) as :func:`links` reads them, when they can
+    be read without the block scanner; None when the scanner must decide.
+
+    Without fences, HTML blocks and reference definitions, a line holding ``](`` is code
+    only when indented four columns or more (tabs count to the next multiple of four);
+    every other such line is text, an item, a table row, a heading or a quote, whose
+    links :func:`links` reads. Lines are counted by LF, so a lone CR (a line end of its own)
+    sends the document to the scanner too.
+    """
+    if b"](" not in data:
+        if b"]:" not in data or not _REFDEF_LIKE.search(data):
+            return []
+        return None
+    if _BLOCKY.search(data) or (b"]:" in data and _REFDEF_LIKE.search(data)):
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    out: list[tuple[int, str]] = []
+    line = 1
+    counted = 0
+    find = data.find
+    pos = find(b"](")
+    while pos != -1:
+        start = data.rfind(b"\n", 0, pos) + 1
+        end = find(b"\n", pos)
+        if end == -1:
+            end = len(data)
+        line += data.count(b"\n", counted, start)
+        counted = start
+        raw = data[start:end]
+        if raw[:1] in (b" ", b"\t"):
+            lead = len(raw) - len(raw.lstrip(b" \t"))
+            if lead >= 4 or b"\t" in raw[:lead]:
+                return None  # maybe indented code: the scanner knows
+        text = raw.decode("utf-8").rstrip("\r\n")
+        hrefs = _simple(text)
+        for href in _inline(text) if hrefs is None else hrefs:
+            out.append((line, href))
+        pos = find(b"](", end)
+    return out
+
+
+def file_links(data: bytes, text: str, doc=None) -> list[tuple[int, str]]:
+    """The links of a file (its bytes and their text): :func:`quick_links` when it can
+    tell, else :func:`links` of ``doc`` (a :class:`Document` of ``text``, made if None)."""
+    if doc is not None and "structure" in doc.__dict__ and not doc.changed:
+        return links(doc)  # already scanned: the kinds cost nothing more
+    quick = quick_links(data)
+    if quick is not None:
+        return quick
+    if doc is None:
+        from issue_flow.model.document import Document
+
+        doc = Document(None, text)
+    return links(doc)
+
+
 class Listings:
     """Which names each folder holds, read once per folder (``os.scandir``)."""
 
@@ -155,18 +225,22 @@ class Listings:
 
 def dead_links(root: Path, path: Path, doc, listings: Listings | None = None) -> list[tuple[int, str]]:
     """(line, href) of each relative link of ``doc`` (at ``path``) whose target does not exist."""
+    return dead_targets(str(root), str(path.parent), links(doc), listings or Listings())
+
+
+def dead_targets(root: str, folder: str, hrefs: list[tuple[int, str]], listings: Listings) -> list[tuple[int, str]]:
+    """The (line, href) of ``hrefs`` (links of a document in ``folder``) that are relative
+    and lead nowhere: ``/x`` from ``root``, anything else from ``folder``; the fragment and
+    query are not part of the target."""
     found = []
-    listings = listings or Listings()
-    parent = str(path.parent)
-    sroot = str(root)
-    for line, href in links(doc):
+    exists = listings.exists
+    for line, href in hrefs:
         if href.startswith(("#", "//")) or _SCHEME.match(href):
             continue
         target = href.split("#", 1)[0].split("?", 1)[0]
         if not target:
             continue
-        base = sroot if target.startswith("/") else parent
-        resolved = os.path.normpath(os.path.join(base, target.lstrip("/")))
-        if not listings.exists(resolved):
+        base = root if target.startswith("/") else folder
+        if not exists(os.path.normpath(os.path.join(base, target.lstrip("/")))):
             found.append((line, href))
     return found

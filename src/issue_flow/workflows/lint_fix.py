@@ -75,12 +75,13 @@ def link_fix(root: Path, doc_path: Path, href: str, index: dict[str, list[Path]]
     return None, top
 
 
-def plan_fix(cfg: Any, number: int | None, problems: list[dict], side: str | None):
-    """The plan of repairs for ``problems`` (lint's findings); returns (plan, fixed, hints).
+def plan_fix(cfg: Any, number: int | None, problems: list, side: str | None):
+    """The plan of repairs for ``problems`` (lint's findings, :class:`issue_flow.workflows.lint.Finding`);
+    returns (plan, fixed, hints).
 
     ``fixed`` are the findings repaired, ``hints`` maps a finding's index to a suggestion.
     """
-    from issue_flow.commands.lint import dead_links, links
+    from issue_flow.linkcheck import dead_links, links
     from issue_flow.model.issues import IssueFolder, discover
     from issue_flow.plan import Plan
 
@@ -98,18 +99,18 @@ def plan_fix(cfg: Any, number: int | None, problems: list[dict], side: str | Non
     disc = None
     index: dict[str, list[Path]] | None = None
     for k, p in enumerate(problems):
-        path = root / p["path"]
-        if p["kind"] == "dead-link":
+        path = root / p.path
+        if p.kind == "dead-link":
             if index is None:
                 index = file_index(root)
             doc = load(path)
-            line = p["line"] - 1
+            line = p.line - 1
             text = doc.line_text(line)
             hrefs = [h for ln, h in links(Document(path, text)) if ln == 1]
-            dead = {q["message"].split(": ", 1)[-1] for q in dead_links(cfg, path, Document(path, text))}
+            dead = {href for _, href in dead_links(root, path, Document(path, text))}
             new_text = text
             for href in hrefs:
-                if href not in dead or href not in p["message"]:
+                if href not in dead or href != p.target:
                     continue
                 new, found = link_fix(root, path, href, index)
                 if new is None:
@@ -122,16 +123,13 @@ def plan_fix(cfg: Any, number: int | None, problems: list[dict], side: str | Non
                     fixed.append(k)
             if new_text != text:
                 doc._replace(line, new_text)
-        elif p["kind"] == "drift" and side is not None:
+        elif p.kind == "drift" and side is not None:
             continue  # repaired per issue below
-        elif p["kind"] == "backlink":
+        elif p.kind == "backlink":
             if disc is None:
                 disc = discover(cfg)
-            m = re.search(r"parent #(\d+) does not link back to #(\d+)", p["message"])
-            if not m:
-                continue
-            child = int(m.group(2))
-            if child not in disc.folders:
+            child = p.child
+            if child is None or child not in disc.folders:
                 continue
             cf = IssueFolder(cfg, disc.folders[child])
             from issue_flow.model.followups import add_follow_up
@@ -144,7 +142,7 @@ def plan_fix(cfg: Any, number: int | None, problems: list[dict], side: str | Non
 
                 pdoc.lines = split_lines(new_text)
                 fixed.append(k)
-    if side is not None and any(p["kind"] == "drift" for p in problems):
+    if side is not None and any(p.kind == "drift" for p in problems):
         if disc is None:
             disc = discover(cfg)
         fixed += _fix_drift(cfg, disc, number, problems, side, load)
@@ -167,7 +165,7 @@ def _replace_target(text: str, old: str, new: str) -> tuple[str, int]:
 def _fix_drift(cfg: Any, disc: Any, number: int | None, problems: list[dict], side: str, load) -> list[int]:
     from issue_flow.model.issues import IssueFolder
 
-    wanted = {(p["path"], p["line"]): k for k, p in enumerate(problems) if p["kind"] == "drift"}
+    wanted = {(p.path, p.line): k for k, p in enumerate(problems) if p.kind == "drift"}
     fixed = []
     for n, ref in sorted(disc.folders.items()):
         if number is not None and n != number:

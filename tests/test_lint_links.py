@@ -1,0 +1,145 @@
+"""Links read from a file's bytes alone are the links lint read through the line scanner.
+
+``linkcheck.quick_links`` reads a document without the block scanner when nothing in it
+can make a link line code (no fence delimiter, no line starting with ``<``, no link line
+indented four columns or with a tab, no reference definition, no lone CR); otherwise it
+says so (None) and the scanner decides, as before. ``linkcheck.file_links`` is the one
+entry point lint uses: both must give the scanner's answer on every corpus file and on the
+documents below, which put links where a scanner-less reading would go wrong. Then the
+link targets: one listing per folder says what ``os.path.exists`` would (case, symbolic
+links, files used as folders, ``..`` above the root).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import require_corpus
+
+from issue_flow import linkcheck
+from issue_flow.model.document import Document
+
+TRICKY = [
+    "# T\n\nsee [a](./a.md)\n",
+    "plain\n\n```\n[in fence](./f.md)\n```\n[out](./o.md)\n",
+    "~~~md\n[tilde fence](./t.md)\n~~~\n",
+    "- item\n\n      [indented in item](./i.md)\n\n    [code](./c.md)\n",
+    "para\n    [continuation](./p.md)\n",
+    "\t[tab code](./tab.md)\n",
+    "  \t[space tab](./st.md)\n",
+    "<!--\n[commented](./x.md)\n-->\n[after](./y.md)\n",
+    "<div>\n[in html](./h.md)\n</div>\n\n[after html](./ah.md)\n",
+    "  <details>\n[inside details](./d.md)\n",
+    "[ref]: ./ref.md\n",
+    "| a | b |\n|---|---|\n[ref]: ./in-table.md\n",
+    "> [quoted](./q.md)\n> [ref]: ./qref.md\n",
+    "line one\r\n[crlf](./crlf.md)\r\n",
+    "lone\r[cr](./cr.md)\r",
+    "form\x0cfeed [ff](./ff.md)\n\u2028[ls](./ls.md)\n",
+    "no newline at the end [e](./e.md)",
+    "[a](./a.md) [b](./b.md) `[c](./c.md)` ![i](./i.png)\n",
+    "`` ` `` [x](<./with space.md>) [y](./y.md \"title\")\n",
+    "# Heading [h](./h.md)\nSetext [s](./s.md)\n---\n",
+    "| [cell](./cell.md) | b |\n|---|---|\n| [row](./row.md) | c |\n",
+    "- [ ] [task](./task.md)\n  - [nested](./n.md)\n",
+    "text ]( not a link\n]: nor this\n",
+    "émoji ✅ [ü](./ü.md) [pct](./a%20b.md)\n",
+]
+
+
+def _scanner_links(data: bytes) -> list[tuple[int, str]]:
+    return linkcheck.links(Document.from_bytes(data))
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_quick_reading_is_the_scanners_or_declines(text):
+    data = text.encode("utf-8")
+    quick = linkcheck.quick_links(data)
+    if quick is not None:
+        assert quick == _scanner_links(data)
+    assert linkcheck.file_links(data, text) == _scanner_links(data)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```\n[in fence](./f.md)\n```\n",
+        "<!--\n[commented](./x.md)\n-->\n",
+        "    [code](./c.md)\n",
+        "\t[tab code](./tab.md)\n",
+        "[ref]: ./ref.md\n",
+        "lone\r[cr](./cr.md)\r",
+    ],
+)
+def test_structure_that_can_hide_a_link_goes_to_the_scanner(text):
+    assert linkcheck.quick_links(text.encode("utf-8")) is None
+
+
+def test_documents_without_code_are_read_without_the_scanner():
+    data = "# T\n\n- [a](./a.md)\n| [b](b.md) |\n> [c](../c.md)\n".encode()
+    assert linkcheck.quick_links(data) == [(3, "./a.md"), (4, "b.md"), (5, "../c.md")]
+
+
+def test_every_corpus_file_reads_as_through_the_scanner():
+    corpus = require_corpus()
+    files = sorted((corpus / "docs").rglob("*.md"))
+    assert len(files) > 200
+    quick = 0
+    for path in files:
+        data = path.read_bytes()
+        want = _scanner_links(data)
+        got = linkcheck.quick_links(data)
+        if got is not None:
+            quick += 1
+            assert got == want, path
+        assert linkcheck.file_links(data, data.decode("utf-8")) == want, path
+    assert quick > len(files) // 2  # the fast reading is the common case
+
+
+# ------------------------------------------------------------------------ targets
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    d = root / "docs" / "issues" / "ISSUE-1"
+    d.mkdir(parents=True)
+    (d / "README.md").write_text("# x\n")
+    (d / "Notes.md").write_text("n\n")
+    (d / "sub").mkdir()
+    (d / "sub" / "deep.md").write_text("d\n")
+    (d / "to-readme.md").symlink_to("README.md")
+    (d / "dangling.md").symlink_to("nowhere.md")
+    (d / "to-sub").symlink_to("sub")
+    (d / "loop").symlink_to("loop")
+    return root
+
+
+HREFS = [
+    "README.md", "./README.md", "readme.md", "README.MD", "Notes.md", "notes.md",
+    "sub", "sub/", "sub/deep.md", "sub/Deep.md", "sub/../README.md", "missing/../README.md",
+    "to-readme.md", "dangling.md", "to-sub/deep.md", "to-sub/", "loop", "loop/x",
+    "README.md/x", "../ISSUE-1/README.md", "../../issues/ISSUE-1/sub/deep.md",
+    "../../../../../../../../etc", "/docs/issues/ISSUE-1/README.md", "/docs/issues/ISSUE-1/nope.md",
+    "README.md#part", "README.md?x=1", "nope.md#README.md", "%52EADME.md", "./", ".", "..",
+]
+
+
+def test_link_targets_exist_exactly_when_the_file_system_says_so(tree):
+    path = tree / "docs" / "issues" / "ISSUE-1" / "README.md"
+    body = "".join(f"[l]({h})\n" for h in HREFS)
+    doc = Document(path, body)
+    listings = linkcheck.Listings()
+    dead = linkcheck.dead_links(tree, path, doc, listings)
+    expected = []
+    for line, href in linkcheck.links(doc):
+        target = href.split("#", 1)[0].split("?", 1)[0]
+        base = str(tree) if target.startswith("/") else str(path.parent)
+        if target and not os.path.exists(os.path.normpath(os.path.join(base, target.lstrip("/")))):
+            expected.append((line, href))
+    assert dead == expected
+    assert {h for _, h in dead} >= {"readme.md", "README.MD", "notes.md", "sub/Deep.md", "dangling.md",
+                                    "loop", "loop/x", "README.md/x", "/docs/issues/ISSUE-1/nope.md"}
+    assert linkcheck.dead_links(tree, path, doc, listings) == dead  # the listings, reused
