@@ -127,7 +127,7 @@ def test_every_default_is_the_field_tables(repo):
 def test_the_release_settings_agree_with_the_field_table():
     try:
         from issue_flow.workflows import release as releasing
-    except ImportError:
+    except ImportError:  # not moved yet
         from issue_flow import releasing
     table = config_fields.field("release")
     settings = releasing.Settings()

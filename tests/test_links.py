@@ -95,7 +95,7 @@ def _release_module():
     try:
         from issue_flow.workflows import release
     except ImportError:  # not moved yet
-        from issue_flow import releasing as release
+        from issue_flow.workflows import release
     return release
 
 
