@@ -42,6 +42,7 @@ def command(app, number: str, item: str, undo: bool, note: str | None, force: bo
     from issue_flow import fsutil
     from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json, run_plan
+    from issue_flow.plan import execute
     from issue_flow.workflows.check import plan_check, write_journal
 
     n = parse_number(number)
@@ -49,10 +50,10 @@ def command(app, number: str, item: str, undo: bool, note: str | None, force: bo
     with fsutil.repo_lock(cfg.root):
         plan, it, changed, entry = plan_check(cfg, n, item, done=not undo, note=note, force=force)
         if as_json:
-            if not dry_run:
-                plan.apply(cfg.root)
+            outcome = execute(plan, cfg.root, dry_run=dry_run)
             emit_json(
                 {
+                    "plan": outcome.to_data(cfg.root),
                     "issue": n,
                     "item": {"kind": it.kind, "index": it.index, "name": it.name, "address": it.address},
                     "done": not undo,

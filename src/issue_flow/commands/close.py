@@ -51,6 +51,7 @@ def command(app: Any, number: str, resolution: str | None, force: bool, reason: 
     from issue_flow.github_session import open_github
     from issue_flow.model.issues import parse_number
     from issue_flow.output import actions_summary, emit_json, run_plan
+    from issue_flow.plan import execute
     from issue_flow.workflows import close as workflow
 
     n = parse_number(number)
@@ -68,14 +69,13 @@ def command(app: Any, number: str, resolution: str | None, force: bool, reason: 
         if as_json:
             for note in plan.notes:
                 click.echo(note, err=True)
-            if not dry_run:
-                plan.apply()
+            outcome = execute(plan, cfg.root, dry_run=dry_run)
         else:
             run_plan(plan, dry_run=dry_run, root=cfg.root)
 
     results, parent = closing.results, closing.parent
     if as_json:
-        emit_json(workflow.report(closing, cfg.root, dry_run=dry_run))
+        emit_json({"plan": outcome.to_data(cfg.root), **workflow.report(closing, cfg.root, dry_run=dry_run)})
     elif not dry_run:
         if "closure" in results:
             click.echo(f"closure comment on #{n}: {results['closure'].html_url}")

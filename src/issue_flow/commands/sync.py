@@ -39,6 +39,7 @@ def command(app: Any, number: str, pull: bool, push: bool, dry_run: bool, as_jso
     from issue_flow import fsutil
     from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json, run_plan
+    from issue_flow.plan import execute
     from issue_flow.workflows import sync as workflow
 
     if pull and push:
@@ -51,9 +52,9 @@ def command(app: Any, number: str, pull: bool, push: bool, dry_run: bool, as_jso
         plan = res["plan"]
         conflicts = res["merge"].conflicts
         if as_json:
-            if not conflicts and not dry_run:
-                plan.apply()
-            emit_json(workflow.report(res, n, cfg.root, dry_run=dry_run))
+            # With conflicts the plan holds nothing to do: it is shown, never applied.
+            outcome = execute(plan, cfg.root, dry_run=dry_run or bool(conflicts))
+            emit_json({"plan": outcome.to_data(cfg.root), **workflow.report(res, n, cfg.root, dry_run=dry_run)})
         elif conflicts:
             for note in plan.notes:
                 click.echo(note)

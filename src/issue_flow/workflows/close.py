@@ -132,8 +132,13 @@ class Closing:
     plan: Any
     ticked: list[str] = field(default_factory=list)
     reason: str = "completed"
-    # What the remote calls answered (``closure``, ``issue``, ``pointer``), once they ran.
-    results: dict[str, Any] = field(default_factory=dict)
+    # The remote calls of the plan (``closure``, ``issue``, ``pointer``), see add_calls.
+    calls: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def results(self) -> dict[str, Any]:
+        """What each remote call answered, for the calls that ran."""
+        return {k: a.result for k, a in self.calls.items() if a.result is not None}
 
 
 REASONS = {"completed": "completed", "not-planned": "not_planned", "not_planned": "not_planned"}
@@ -265,34 +270,32 @@ def add_calls(closing: Closing, gh: Any) -> None:
     """Add the remote calls to the plan, before its file writes (see the module docstring).
 
     ``gh`` is the GitHub adapter, or None under ``--dry-run`` (the calls are only shown).
+    Each is a :class:`~issue_flow.plan.GitHubCall`; what it answered is its ``result``,
+    read back by :attr:`Closing.results` once the plan ran.
     """
-    n, parent, results = closing.number, closing.parent, closing.results
+    from issue_flow.plan import GitHubCall
+
+    n, parent, plan = closing.number, closing.parent, closing.plan
     said = closing.reason.replace("_", " ")
 
-    def post_closure() -> Any:
-        results["closure"] = gh.create_comment(n, closing.closure_body, close_marker(n))
-        return results["closure"]
+    def add(key: str, summary: str, run: Any, **data: Any) -> None:
+        closing.calls[key] = plan.add(GitHubCall(summary, run, {"issue": n, **data}), before_writes=True)
 
-    def close_issue() -> Any:
-        results["issue"] = gh.close_issue(n, closing.reason)
-        return results["issue"]
-
-    def post_pointer() -> Any:
-        results["pointer"] = gh.create_comment(parent, closing.pointer_body, resolution_marker(n))
-        return results["pointer"]
-
-    plan = closing.plan
-    plan.call(
+    add(
+        "closure",
         f"comment on #{n} (unless one holding its marker is there):\n{_indent(closing.closure_body)}",
-        post_closure,
-        before_writes=True,
+        lambda: gh.create_comment(n, closing.closure_body, close_marker(n)),
+        comment="closure",
     )
-    plan.call(f"close #{n} as {said} (unless it already is)", close_issue, before_writes=True)
+    add("issue", f"close #{n} as {said} (unless it already is)", lambda: gh.close_issue(n, closing.reason),
+        state_reason=closing.reason)
     if parent is not None and closing.pointer_body is not None:
-        plan.call(
+        add(
+            "pointer",
             f"comment on #{parent} (unless one holding its marker is there):\n{_indent(closing.pointer_body)}",
-            post_pointer,
-            before_writes=True,
+            lambda: gh.create_comment(parent, closing.pointer_body, resolution_marker(n)),
+            comment="resolution pointer",
+            on=parent,
         )
 
 
@@ -302,7 +305,7 @@ def files(closing: Closing, root: Path) -> list[str]:
 
 
 def report(closing: Closing, root: Path, *, dry_run: bool) -> dict[str, Any]:
-    """What ``close --json`` prints."""
+    """What ``close --json`` prints after the plan (``{"plan": [...], **report}``)."""
     results = closing.results
     issue = results.get("issue")
     return {

@@ -206,7 +206,7 @@ def plan_new(cfg, data: IssueData, *, gh=None, disc=None):
     from issue_flow import links
     from issue_flow.model.document import norm
     from issue_flow.model.issues import IssueFolder
-    from issue_flow.plan import Plan
+    from issue_flow.plan import GitHubCall, Plan
     from issue_flow.templating import Templates, md_inline, today
 
     number = data.number
@@ -318,9 +318,12 @@ def plan_new(cfg, data: IssueData, *, gh=None, disc=None):
     plan = Plan()
     if gh is not None and data.parent is not None and data.github_id is not None:
         parent_n, child_id = data.parent, data.github_id
-        plan.call(
-            f"POST /repos/{gh.repository}/issues/{parent_n}/sub_issues (link #{number} as a sub-issue of #{parent_n})",
-            lambda: gh.add_sub_issue(parent_n, child_id),
+        plan.add(
+            GitHubCall(
+                f"POST /repos/{gh.repository}/issues/{parent_n}/sub_issues (link #{number} as a sub-issue of #{parent_n})",
+                lambda: gh.add_sub_issue(parent_n, child_id),
+                {"issue": number, "sub_issue_of": parent_n},
+            ),
             before_writes=True,
         )
     why = f"new {kind} issue #{number}"

@@ -51,7 +51,7 @@ def plan_sync(cfg: Any, number: int, *, prefer: str | None) -> dict[str, Any]:
     from issue_flow.model import items as itemmod
     from issue_flow.model.document import Document
     from issue_flow.model.issues import load_issue
-    from issue_flow.plan import Plan
+    from issue_flow.plan import GitHubCall, Plan
     from issue_flow.workflows import sync_merge as merging
 
     folder = load_issue(cfg, number)
@@ -85,9 +85,12 @@ def plan_sync(cfg: Any, number: int, *, prefer: str | None) -> dict[str, Any]:
             )
         summary = f"PATCH issue #{number} body: {merging.describe(merged.pushes)}"
         old_body = issue.body
-        plan.call(
-            summary,
-            lambda: gh.edit_issue_body(number, new_body, old_body, read_first=False),
+        plan.add(
+            GitHubCall(
+                summary,
+                lambda: gh.edit_issue_body(number, new_body, old_body, read_first=False),
+                {"issue": number, "edit": "body checkboxes"},
+            ),
             before_writes=True,
         )
         result["remote_call"] = summary
@@ -130,7 +133,7 @@ def conflict_message(number: int, conflicts: list) -> str:
 
 
 def report(res: dict[str, Any], number: int, root: Path, *, dry_run: bool) -> dict[str, Any]:
-    """What ``sync --json`` prints for the answer of :func:`plan_sync`."""
+    """What ``sync --json`` prints for the answer of :func:`plan_sync`, after the plan."""
     merged, plan = res["merge"], res["plan"]
     conflicts = merged.conflicts
     return {
