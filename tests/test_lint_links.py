@@ -25,6 +25,16 @@ TRICKY = [
     "# T\n\nsee [a](./a.md)\n",
     "plain\n\n```\n[in fence](./f.md)\n```\n[out](./o.md)\n",
     "~~~md\n[tilde fence](./t.md)\n~~~\n",
+    "````\n```\n[in fence](./a.md)\n````\n[out](./b.md)\n",
+    "```\n[a](./a.md)\n~~~\n[still in](./b.md)\n```\n[out](./c.md)\n",
+    "``` a `b` c\n[not a fence](./a.md)\n```\n[fenced](./b.md)\n",
+    "```\n[unclosed](./a.md)\n",
+    "```\n[a](./a.md)\n```  x\n[still in](./b.md)\n```   \n[out](./c.md)\n",
+    "```\n[a](./a.md)\n```\u00a0\n[after a closer with NBSP](./b.md)\n",
+    "```[info](./i.md)\n[in](./a.md)\n```\r\n[out](./b.md)\r\n",
+    "- [item](./i.md)\n```\n[fence ends the list](./f.md)\n```\n- [again](./j.md)\n",
+    "| a | b |\n|---|---|\n| [c](./c.md) | d |\n```\n[f](./f.md)\n```\n",
+    "text with ``` inline ``` [a](./a.md)\n",
     "- item\n\n      [indented in item](./i.md)\n\n    [code](./c.md)\n",
     "para\n    [continuation](./p.md)\n",
     "\t[tab code](./tab.md)\n",
@@ -65,7 +75,8 @@ def test_quick_reading_is_the_scanners_or_declines(text):
 @pytest.mark.parametrize(
     "text",
     [
-        "```\n[in fence](./f.md)\n```\n",
+        "- item\n\n  ```\n  [in an item's fence](./f.md)\n  ```\n",
+        "```\n  ```\n[still fenced](./f.md)\n```\n",
         "<!--\n[commented](./x.md)\n-->\n",
         "    [code](./c.md)\n",
         "\t[tab code](./tab.md)\n",
@@ -80,6 +91,8 @@ def test_structure_that_can_hide_a_link_goes_to_the_scanner(text):
 def test_documents_without_code_are_read_without_the_scanner():
     data = "# T\n\n- [a](./a.md)\n| [b](b.md) |\n> [c](../c.md)\n".encode()
     assert linkcheck.quick_links(data) == [(3, "./a.md"), (4, "b.md"), (5, "../c.md")]
+    fenced = "```\n[in fence](./f.md)\n```\n[out](./o.md)\n~~~\n[t](./t.md)\n".encode()
+    assert linkcheck.quick_links(fenced) == [(4, "./o.md")]
 
 
 def test_every_corpus_file_reads_as_through_the_scanner():

@@ -3,10 +3,10 @@
 Fast on large trees, with the findings of a markdown-it-py reading:
 
 - A document with no ``](`` and no ``]:`` anywhere holds no link: it is not scanned at all.
-- A document in which nothing can make a link line code (:func:`quick_links`: no fence
-  delimiter, no line starting with ``<``, no link line indented four columns or by a tab, no
-  reference definition, no lone CR) is read from its bytes: only the lines holding ``](``
-  are looked at, found with ``bytes.find``; no line list, no block scan.
+- A document whose code can be told without the block scanner (:func:`quick_links`: fences
+  only at column 0, no line starting with ``<``, no link line indented four columns or by a
+  tab, no reference definition, no lone CR) is read from its bytes: only the lines holding
+  ``](`` are looked at, found with ``bytes.find``; no line list, no block scan.
 - Otherwise the document's line scan (shared with the issue checks) says which lines are
   code, fences or HTML comments; of the rest, a line with a simple link (no code span,
   escape, angle bracket, entity, nested brackets or parentheses in the target) is read
@@ -124,42 +124,94 @@ def links(doc) -> list[tuple[int, str]]:
     return out
 
 
-# What can turn a line into code or HTML for the scanner: a fence delimiter anywhere, a
-# line whose first visible character is '<' (HTML blocks start so), and a line that may be
-# a reference definition (read only on lines the scanner calls paragraph text). A superset:
-# a false alarm only sends the document to the scanner.
-_BLOCKY = re.compile(rb"```|~~~|(?:^|\n)[ \t]*<")
-_REFDEF_LIKE = re.compile(rb"(?m)^ {0,3}\[[^\]]+\]:")
+# What can turn a line into code or HTML for the scanner: a line whose first visible
+# character is '<' (HTML blocks start so), a fence delimiter line, and a line that may be a
+# reference definition (read only on lines the scanner calls paragraph text). Each pattern
+# starts with a literal, so the regular expression engine skips ahead at C speed.
+_HTML_LINE = re.compile(rb"\n[ \t]*<")
+_HTML_FIRST = re.compile(rb"[ \t]*<")
+_FENCE_LINE = re.compile(rb"\n[ \t]*(?:```|~~~)")
+_FENCE_FIRST = re.compile(rb"[ \t]*(?:```|~~~)")
+_FENCE_RUN = re.compile(rb"(`{3,}|~{3,})(.*)")
+_REFDEF_START = re.compile(rb" {0,3}\[[^\]\n]+\]:")
+
+
+def _fences(data: bytes) -> list[tuple[int, int]] | None:
+    """Byte ranges of the fenced code blocks (delimiters included) when every fence line
+    starts at column 0, else None (an indented fence may belong to a list item, whose end
+    closes it: the scanner decides). Outside lists a fence opens on a line starting with
+    three or more backticks (no backtick after them) or tildes and closes on a line of at
+    least as many of the same character and nothing else but spaces, as the scanner reads."""
+    starts = [m.start() + 1 for m in _FENCE_LINE.finditer(data)]
+    if _FENCE_FIRST.match(data):
+        starts.insert(0, 0)
+    out: list[tuple[int, int]] = []
+    fence: tuple[bytes, int, int] | None = None  # character, run length, start
+    for p in starts:
+        if data[p : p + 1] in (b" ", b"\t"):
+            return None
+        end = data.find(b"\n", p)
+        end = len(data) if end == -1 else end + 1
+        m = _FENCE_RUN.match(data, p, end)
+        assert m is not None
+        run, rest = m.group(1), m.group(2).rstrip(b"\r\n")
+        if fence is None:
+            if run[:1] == b"`" and b"`" in rest:
+                continue  # not a fence: a line of text
+            fence = (run[:1], len(run), p)
+        elif run[:1] == fence[0] and len(run) >= fence[1] and not rest.decode("utf-8").strip():
+            out.append((fence[2], end))
+            fence = None
+    if fence is not None:
+        out.append((fence[2], len(data)))
+    return out
 
 
 def quick_links(data: bytes) -> list[tuple[int, str]] | None:
     """The links of a document (its UTF-8 bytes) as :func:`links` reads them, when they can
     be read without the block scanner; None when the scanner must decide.
 
-    Without fences, HTML blocks and reference definitions, a line holding ``](`` is code
-    only when indented four columns or more (tabs count to the next multiple of four);
-    every other such line is text, an item, a table row, a heading or a quote, whose
-    links :func:`links` reads. Lines are counted by LF, so a lone CR (a line end of its own)
-    sends the document to the scanner too.
+    Without HTML blocks, reference definitions and indented fences, a line holding ``](``
+    is in code only when inside a fence (found by :func:`_fences`) or indented four columns
+    or more (tabs count to the next multiple of four, so a tab sends the document to the
+    scanner); every other such line is text, an item, a table row, a heading or a quote,
+    whose links :func:`links` reads. Lines are counted by LF, so a lone CR (a line end of
+    its own) sends the document to the scanner too.
     """
-    if b"](" not in data:
-        if b"]:" not in data or not _REFDEF_LIKE.search(data):
-            return []
-        return None
-    if _BLOCKY.search(data) or (b"]:" in data and _REFDEF_LIKE.search(data)):
-        return None
+    if b"](" not in data and b"]:" not in data:
+        return []
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None
+    if _HTML_LINE.search(data) or _HTML_FIRST.match(data):
+        return None
+    find = data.find
+    pos = find(b"]:")
+    while pos != -1:
+        start = data.rfind(b"\n", 0, pos) + 1
+        if _REFDEF_START.match(data, start):
+            return None  # maybe a reference definition: its kind decides
+        pos = find(b"]:", pos + 2)
+    fences: list[tuple[int, int]] = []
+    if b"```" in data or b"~~~" in data:
+        got = _fences(data)
+        if got is None:
+            return None
+        fences = got
     out: list[tuple[int, str]] = []
     line = 1
     counted = 0
-    find = data.find
+    k = 0  # the next fence that may hold a link
     pos = find(b"](")
     while pos != -1:
         start = data.rfind(b"\n", 0, pos) + 1
         end = find(b"\n", pos)
         if end == -1:
             end = len(data)
+        while k < len(fences) and fences[k][1] <= start:
+            k += 1
+        if k < len(fences) and fences[k][0] <= start:
+            pos = find(b"](", end)  # a line of fenced code
+            continue
         line += data.count(b"\n", counted, start)
         counted = start
         raw = data[start:end]
