@@ -1,0 +1,148 @@
+"""The layering of the package, read from its source: no import circle, and the heavy or
+outward-facing libraries only where the layout puts them.
+
+- No circle among the imports a module runs when it is loaded (module level, outside
+  ``if TYPE_CHECKING``): such a circle works or breaks depending on which module is
+  imported first. Imports inside functions are left out on purpose: they are how the
+  package keeps heavy imports off the start-up path.
+- click only in ``cli.py``, ``output.py`` and ``commands/`` (parsing and printing);
+  PyGithub only in ``adapters/github*.py`` (the GitHub adapter), at any level.
+- Each module loads on its own in a fresh interpreter, whichever comes first.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import issue_flow
+
+SRC = Path(issue_flow.__file__).parent
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        out[".".join(parts)] = path
+    return out
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _imports(tree: ast.Module, module: str, *, top_level: bool) -> set[str]:
+    """The modules ``module`` imports (absolute names; ``from a import b`` gives ``a.b``
+    as well as ``a``, since ``b`` may be a submodule)."""
+    found: set[str] = set()
+    package = module if (SRC / Path(*module.split(".")[1:]) / "__init__.py").is_file() else module.rpartition(".")[0]
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                found.add(base)
+                found.update(f"{base}.{a.name}" for a in node.names)
+            elif isinstance(node, ast.If) and _is_type_checking(node):
+                visit(node.orelse)
+            elif isinstance(node, (ast.If, ast.Try, ast.With)) and top_level:
+                visit(node.body)
+                visit(getattr(node, "orelse", []))
+                for h in getattr(node, "handlers", []):
+                    visit(h.body)
+                visit(getattr(node, "finalbody", []))
+
+    if top_level:
+        visit(tree.body)
+    else:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found.update(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                found.add(node.module or "")
+    return found
+
+
+def _trees() -> dict[str, ast.Module]:
+    return {name: ast.parse(path.read_text(encoding="utf-8"), str(path)) for name, path in _modules().items()}
+
+
+def test_no_import_circle_at_module_level():
+    trees = _trees()
+    graph = {name: {m for m in _imports(tree, name, top_level=True) if m in trees and m != name} for name, tree in trees.items()}
+    # A package's __init__ is loaded before its submodules: an edge to it is an edge to a parent, not a circle.
+    for name, deps in graph.items():
+        deps.difference_update({p for p in deps if name.startswith(p + ".")})
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def walk(node: str) -> None:
+        state[node] = 1
+        stack.append(node)
+        for dep in sorted(graph[node]):
+            if state.get(dep) == 1:
+                circles.append(stack[stack.index(dep) :] + [dep])
+            elif dep not in state:
+                walk(dep)
+        stack.pop()
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name)
+    assert circles == [], [" -> ".join(c) for c in circles]
+    assert len(graph) > 40
+
+
+def _users(library: str) -> set[str]:
+    return {
+        name
+        for name, tree in _trees().items()
+        if any(m == library or m.startswith(library + ".") for m in _imports(tree, name, top_level=False))
+    }
+
+
+def test_click_only_where_commands_parse_and_print():
+    allowed = {"issue_flow.cli", "issue_flow.output"}
+    users = _users("click")
+    assert {u for u in users if u not in allowed and not u.startswith("issue_flow.commands.")} == set()
+    assert "issue_flow.cli" in users
+
+
+def test_pygithub_only_in_the_github_adapter():
+    users = _users("github")
+    assert {u for u in users if not u.startswith("issue_flow.adapters.github")} == set()
+    assert "issue_flow.adapters.github_http" in users
+
+
+def test_every_module_loads_alone_in_a_fresh_interpreter():
+    names = sorted(n for n in _modules() if not n.endswith("__main__"))
+    code = (
+        "import importlib, sys\n"
+        "bad = []\n"
+        f"for name in {names!r}:\n"
+        "    for k in [k for k in sys.modules if k == 'issue_flow' or k.startswith('issue_flow.')]:\n"
+        "        del sys.modules[k]\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception as exc:\n"
+        "        bad.append(f'{name}: {type(exc).__name__}: {exc}')\n"
+        "print('\\n'.join(bad), end='')\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout == ""
