@@ -512,7 +512,7 @@ def test_bad_kind_toml_and_missing_templates_folder(tmp_path):
 
 
 def test_escaping_filters():
-    from issue_flow.templating import md_cell_raw, md_inline
+    from issue_flow.mdescape import md_cell_raw, md_inline
 
     assert md_inline("a_b _c_ d") == "a_b \\_c\\_ d"
     assert md_inline("x | y") == "x \\| y"

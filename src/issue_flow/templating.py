@@ -20,7 +20,8 @@ silently empty string. jinja2 is imported only when templates are used.
 
 Templates come from the repository, so they are not trusted: they render in jinja2's
 immutable sandbox (no attributes starting with ``_``, no ``__globals__``, no way to a
-module, a file, a process or the environment), with no globals but the filters above.
+module, a file, a process or the environment), with no globals but the Markdown filters
+of :mod:`issue_flow.mdescape`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from typing import Any
 from issue_flow import __version__
 from issue_flow.errors import IssueFlowError
 from issue_flow.fsutil import cache_dir
+from issue_flow.mdescape import FILTERS
 
 KIND_FILE = "kind.toml"
 _KIND_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*$")
@@ -47,78 +49,6 @@ def builtin_dir() -> Path | None:
         if candidate.is_dir() and any(candidate.glob(f"*/{KIND_FILE}")):
             return candidate
     return None
-
-
-# --------------------------------------------------------------------------- filters
-#
-# Titles and labels come from people (and later from GitHub): they may hold any of the
-# characters Markdown gives a meaning. The filters below turn plain text into Markdown
-# that renders as that text, on one line, in the place it is used.
-
-_ALWAYS = set("\\`*[]<>|~")
-
-
-def md_inline(value: Any) -> str:
-    """Plain text -> inline Markdown (one line) that renders as the same text.
-
-    Escapes what could start emphasis, code, links, HTML, strike-through or a table cell
-    (``\\ ` * [ ] < > | ~``), an ``_`` that is not inside a word, an ``&`` that would read as
-    an entity, and a trailing run of ``#`` (an ATX heading's closing sequence).
-    """
-    text = " ".join(str(value).split())
-    out: list[str] = []
-    n = len(text)
-    trailing_hashes = len(text) - len(text.rstrip("#"))
-    for i, ch in enumerate(text):
-        if ch in _ALWAYS:
-            out.append("\\" + ch)
-        elif ch == "_":
-            before = text[i - 1] if i > 0 else " "
-            after = text[i + 1] if i + 1 < n else " "
-            out.append("_" if before.isalnum() and after.isalnum() else "\\_")
-        elif ch == "&" and re.match(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", text[i:]):
-            out.append("\\&")
-        elif ch == "#" and i >= n - trailing_hashes:
-            out.append("\\#")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def md_cell(value: Any) -> str:
-    """Plain text -> the text of a GitHub table cell (pipes escaped, one line)."""
-    return md_inline(value)
-
-
-def md_link_text(value: Any) -> str:
-    """Plain text -> the text between ``[`` and ``]`` of a link.
-
-    Brackets are escaped (as everywhere), and so is a ``(`` right after a ``]``, so that
-    no ``](`` appears inside the link text: simple readers that take the first ``](`` of
-    a ``**GitHub:**`` line as the start of its URL still find the right one.
-    """
-    return md_inline(value).replace("](", "]\\(")
-
-
-def md_cell_raw(value: Any) -> str:
-    """Markdown source -> a table cell: one line, unescaped pipes escaped, markup kept."""
-    text = " ".join(str(value).split())
-    out: list[str] = []
-    backslashes = 0
-    for ch in text:
-        if ch == "|" and backslashes % 2 == 0:
-            out.append("\\")
-        out.append(ch)
-        backslashes = backslashes + 1 if ch == "\\" else 0
-    return "".join(out)
-
-
-FILTERS = {
-    "md_inline": md_inline,
-    "md_cell": md_cell,
-    "md_link_text": md_link_text,
-    "md_cell_raw": md_cell_raw,
-}
 
 
 # --------------------------------------------------------------------------- kinds

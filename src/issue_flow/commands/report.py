@@ -32,6 +32,7 @@ def command(app, html_dir: str | None, markdown: bool, dry_run: bool) -> None:
     from pathlib import Path
 
     from issue_flow.workflows import report as rp
+    from issue_flow.workflows.report_releases import inside
 
     if html_dir is None and not markdown:
         raise IssueFlowError("say what to write: --html DIR (a page) or --markdown (printed)")
@@ -45,7 +46,7 @@ def command(app, html_dir: str | None, markdown: bool, dry_run: bool) -> None:
     if page is None:
         return
     html = rp.render_html(cfg, data)
-    shown = os.path.relpath(page, Path.cwd()) if rp.inside(page, cfg.root) else str(page)
+    shown = os.path.relpath(page, Path.cwd()) if inside(page, cfg.root) else str(page)
     n = data["totals"]["issues"]
     if dry_run:
         click.echo(f"would write {shown} ({len(html.encode('utf-8'))} bytes, {n} issues)")

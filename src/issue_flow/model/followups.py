@@ -35,7 +35,7 @@ def add_follow_up(text: str, number: int, href: str, title: str) -> str | None:
     """
     from issue_flow.model.document import Document, strip_markup
     from issue_flow.model.scan import BLANK, CODE, FENCE, HR, HTML, ITEM
-    from issue_flow.templating import md_inline
+    from issue_flow.mdescape import md_inline
 
     doc = Document(None, text)
     lines = list(doc.lines)

@@ -124,7 +124,7 @@ def _item_end(doc, line: int, content_col: int) -> int:
 def _usable(label_md: str) -> str | None:
     """The plain label of Markdown ``label_md`` set in bold, if it pairs with a status row."""
     from issue_flow.model.document import norm, strip_markup
-    from issue_flow.templating import md_cell
+    from issue_flow.mdescape import md_cell
 
     if not label_md or label_md != label_md.strip() or "*" in label_md or "\n" in label_md:
         return None
@@ -163,7 +163,7 @@ def _candidates(content: str):
 
 def _criterion(content: str, label: str | None, done: bool, taken: set[str]) -> Criterion:
     from issue_flow.model.document import _BOLD_LABEL, norm, strip_markup
-    from issue_flow.templating import md_inline
+    from issue_flow.mdescape import md_inline
 
     if label:
         m = _BOLD_LABEL.match(content)

@@ -207,7 +207,8 @@ def plan_new(cfg, data: IssueData, *, gh=None, disc=None):
     from issue_flow.model.document import norm
     from issue_flow.model.issues import IssueFolder
     from issue_flow.plan import GitHubCall, Plan
-    from issue_flow.templating import Templates, md_inline, today
+    from issue_flow.mdescape import md_inline
+    from issue_flow.templating import Templates, today
 
     number = data.number
     if data.parent is not None and data.parent == number:

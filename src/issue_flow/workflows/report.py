@@ -20,13 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from issue_flow.errors import IssueFlowError
+from issue_flow.workflows.report_releases import inside, release_folders
 
 GENERATOR = "issue-flow report"
 _MARKER = f'<meta name="generator" content="{GENERATOR}">'
-_READ_LIMIT = 256 * 1024  # bytes of a release document read for its date, type and issues
-_ISSUE_REF = re.compile(r"(?<![\w&/#])#(\d{1,9})\b")
-_FIELD = re.compile(r"^\s*[*_]{0,2}(Release Date|Date|Release Type|Type)[*_]{0,2}\s*:\s*[*_]{0,2}\s*(.+?)\s*$", re.I | re.M)
-_VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?$")
 BAR_WIDTH = 10
 
 
@@ -42,7 +39,7 @@ def build(cfg) -> dict[str, Any]:
     issues = data["issues"]
     opens = _open_items(cfg, {i["number"] for i in issues})
     known = {i["number"] for i in issues}
-    releases = _releases(cfg, known)
+    releases = release_folders(cfg, known)
     shipped: dict[int, list[str]] = {}
     for rel in releases:
         for n in rel["issues"]:
@@ -233,56 +230,6 @@ def _tree(issues: list[dict]) -> list[dict]:
     return roots
 
 
-def _version_key(name: str):
-    m = _VERSION.match(name)
-    if not m:
-        return (1, name)  # not a version: after the versions, by name
-    major, minor, patch, pre = m.groups()
-    # newest first: negate the numbers; a release sorts before its prereleases
-    return (0, -int(major), -int(minor), -int(patch), 0 if pre is None else 1, pre or "")
-
-
-def _releases(cfg, known: set[int]) -> list[dict]:
-    """The release folders: name, date and type (from the notes' header lines), documents,
-    and the issues of the tree that their documents name (``#N``)."""
-    folder = Path(cfg.releases_dir)
-    if not folder.is_dir():
-        return []
-    out = []
-    for entry in sorted(folder.iterdir(), key=lambda p: _version_key(p.name)):
-        if not entry.is_dir() or entry.name.startswith("."):
-            continue
-        docs = sorted(p.name for p in entry.iterdir() if p.is_file() and p.suffix.lower() == ".md")
-        fields: dict[str, str] = {}
-        issues: set[int] = set()
-        for name in sorted(docs, key=lambda n: (n != "RELEASE-NOTES.md", n != "CHANGELOG.md", n)):
-            text = _head(entry / name)
-            for m in _FIELD.finditer(text):
-                key = "date" if "date" in m.group(1).lower() else "type"
-                fields.setdefault(key, m.group(2).strip("*_ "))
-            issues.update(int(n) for n in _ISSUE_REF.findall(text) if int(n) in known)
-        rel = entry.relative_to(cfg.root).as_posix() if inside(entry, cfg.root) else entry.as_posix()
-        out.append({"name": entry.name, "path": rel, "date": fields.get("date"), "type": fields.get("type"),
-                    "documents": docs, "issues": sorted(issues)})
-    return out
-
-
-def _head(path: Path) -> str:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(_READ_LIMIT).decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
-def inside(path: Path, root: Path) -> bool:
-    try:
-        Path(path).resolve().relative_to(Path(root).resolve())
-        return True
-    except ValueError:
-        return False
-
-
 # --------------------------------------------------------------------------- rendering
 
 
@@ -292,7 +239,8 @@ def _env(cfg):
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    from issue_flow.templating import FILTERS, builtin_dir
+    from issue_flow.mdescape import FILTERS
+    from issue_flow.templating import builtin_dir
 
     dirs = []
     user = getattr(cfg, "templates_dir", None)
