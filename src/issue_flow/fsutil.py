@@ -14,6 +14,16 @@ calls it; :func:`atomic_write` and :func:`atomic_write_many` are shorthands):
   immutable file, another device) puts back the files already replaced, and a writer
   killed between two renames leaves a journal that the next writer (under
   :func:`repo_lock`) uses to put the old files back before it reads anything.
+
+Over ~400 lines on purpose, for now: the target resolution, the staging rule, the
+all-or-nothing write, the journal it leaves and the recovery that reads that journal
+(under the lock, or at start-up) are one crash-safety contract: the journal format, the
+staging folder and the digests are shared by both halves, and each half calls the other
+(a write first recovers; recovery undoes what a write staged). The separable parts are the
+byte-exact reads and the cache folder (:func:`read_bytes`, :func:`decode_utf8`,
+:func:`hasher`, :func:`cache_dir`, about 90 lines) and the lock (:func:`repo_lock`,
+:func:`recover_if_interrupted`); they move out once their callers in the other layers
+stop changing (every command, the plan executor and the document model import them here).
 """
 
 from __future__ import annotations
