@@ -130,3 +130,15 @@ def test_the_command_only_reads_arguments_and_prints():
     text = src.read_text(encoding="utf-8")
     assert len(text.splitlines()) <= 130
     assert "workflows import lint" in text and "def check" not in text and "parallel" not in text
+
+
+def test_the_files_checked_are_those_rglob_finds(tmp_path):
+    top = tmp_path / "docs"
+    for rel in ("a/b.md", "a-c.md", "a/x.md/inner.md", ".hidden/h.md", "UP.MD", "z/deep/er/e.md", "n.md.txt"):
+        p = top / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text("x\n")
+    (top / "linked-dir").symlink_to(top / "a")
+    (top / "dangling.md").symlink_to(top / "nowhere.md")
+    (top / "to-b.md").symlink_to(top / "a" / "b.md")
+    assert wf.markdown_files(top) == [str(p) for p in sorted(top.rglob("*.md"))]

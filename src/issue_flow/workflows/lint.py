@@ -142,14 +142,48 @@ def _folder_class():
     return _Folder
 
 
-def _read(path: Path) -> tuple[bytes, str] | IssueFlowError:
+def _read(path) -> tuple[bytes, str] | IssueFlowError:
+    """A file's bytes and their text, or the one-line error every command gives for it."""
     from issue_flow import fsutil
 
     try:
-        data = fsutil.read_bytes(path)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except (OSError, ValueError):
+            data = fsutil.read_bytes(path)  # its error message (or the file, if it is back)
         return data, fsutil.decode_utf8(data, path)
     except IssueFlowError as exc:
         return exc
+
+
+def markdown_files(top: Path) -> list[str]:
+    """``sorted(top.rglob("*.md"))`` as strings, from one ``os.scandir`` per folder: every
+    entry whose name ends in ``.md`` (symbolic links and folders too), in every folder
+    below ``top`` but those reached through a symbolic link, in path order (by parts)."""
+    if os.name != "posix":
+        return [str(p) for p in sorted(top.rglob("*.md"))]
+    out: list[str] = []
+
+    def walk(folder: str) -> None:
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except PermissionError:
+            return
+        for e in entries:
+            if e.name.endswith(".md"):
+                out.append(e.path)
+            try:
+                sub = e.is_dir(follow_symlinks=False)
+            except OSError:
+                sub = False
+            if sub:
+                walk(e.path)
+
+    walk(str(top))
+    out.sort(key=lambda s: s.split("/"))
+    return out
 
 
 def _issue_findings(cfg, folder, disc, rel) -> list[tuple]:
@@ -210,14 +244,14 @@ def check(cfg, number: int | None = None) -> Report:
         files = list(folders[0].files)
     else:
         folders = sorted((folder_class(cfg, ref) for ref in disc.folders.values()), key=lambda f: f.number)
-        files = sorted(cfg.docs_dir.rglob("*.md"))
-    pending = set(files)
-    tasks: list[tuple[Any, list[Path]]] = []  # (issue or None, the files whose links it checks)
+        files = markdown_files(cfg.docs_dir)
+    pending = {os.fspath(p) for p in files}
+    tasks: list[tuple[Any, list]] = []  # (issue or None, the files whose links it checks)
     for f in folders:
-        mine = [p for p in f.files if p in pending]
-        pending.difference_update(mine)
+        mine = [p for p in f.files if os.fspath(p) in pending]
+        pending.difference_update(os.fspath(p) for p in mine)
         tasks.append((f, mine))
-    rest = sorted(pending)
+    rest = sorted(pending, key=lambda s: s.split(os.sep))
     for k in range(0, len(rest), 16):
         tasks.append((None, rest[k : k + 16]))
     listings = Listings()
@@ -254,7 +288,7 @@ def check(cfg, number: int | None = None) -> Report:
                 continue
             if hrefs:
                 where = rel(path)
-                for line, href in dead_targets(sroot, str(path.parent), hrefs, listings):
+                for line, href in dead_targets(sroot, os.path.dirname(os.fspath(path)), hrefs, listings):
                     found.append((where, line, "dead-link", f"link target does not exist: {href}", href))
         if f is not None:
             f.forget()  # drop the documents and bytes before the next issue
