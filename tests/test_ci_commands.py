@@ -336,7 +336,7 @@ def test_update_in_github_actions_writes_a_summary(synthetic, tmp_path):
 
 
 def test_gate_row_naming_unit():
-    from issue_flow.ci_tracking import gates_named
+    from issue_flow.workflows.ci import gates_named
     from issue_flow.config import DEFAULT_GATES
 
     def names(text):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import init_git_repo
 
-from issue_flow import gates
+from issue_flow.workflows import gate as gates
 from issue_flow.cli import main
 from issue_flow.config import load_config
 from issue_flow.errors import IssueFlowError

@@ -27,7 +27,8 @@ from conftest import (
     snapshot,
 )
 
-from issue_flow import gates, releasedocs
+from issue_flow.workflows import gate as gates
+from issue_flow.workflows import release_docs as releasedocs
 from issue_flow.config import load_config
 
 EPOCH = 1771329600  # 2026-02-17 12:00 UTC

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from test_release import repo  # noqa: F401  (the release repository fixture)
 
-from issue_flow import releasedocs
+from issue_flow.workflows import release_docs as releasedocs
 from issue_flow.config import Config, load_config
 from issue_flow.errors import IssueFlowError
 

@@ -253,7 +253,7 @@ def release_template(tmp_path_factory) -> Path:
     from conftest import CORPUS
 
     require_corpus()
-    from issue_flow import gates
+    from issue_flow.workflows import gate as gates
     from issue_flow.config import load_config
 
     root = tmp_path_factory.mktemp("release-template") / "repo"

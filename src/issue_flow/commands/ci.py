@@ -6,7 +6,7 @@ prints the table. Recording a failing result is not a failure of the command (ex
 ``--strict`` exits 1 when a required gate failed or has no report.
 
 ``update N`` writes the results recorded for HEAD into the TRACKING rows of #N that name
-those gates (rules in :mod:`issue_flow.ci_tracking`). Results recorded for another commit
+those gates (rules in :mod:`issue_flow.workflows.ci`). Results recorded for another commit
 are stale and never written: a row that would need one is left alone, and the command
 exits 1 naming the gates.
 
@@ -62,7 +62,8 @@ def record(app: Any, rev: str | None, strict: bool, dry_run: bool, as_json: bool
       issue-flow ci record
       issue-flow ci record --strict --json
     """
-    from issue_flow import ci_tracking, gates
+    from issue_flow.workflows import ci as ci_tracking
+    from issue_flow.workflows import gate as gates
     from issue_flow.errors import CheckFailed
     from issue_flow.output import actions_summary, emit_json
     from issue_flow.plan import Plan, execute
@@ -107,7 +108,8 @@ def update(app: Any, number: str, dry_run: bool, as_json: bool) -> None:
       issue-flow ci update 462 --dry-run
       issue-flow ci update 462
     """
-    from issue_flow import ci_tracking, fsutil
+    from issue_flow import fsutil
+    from issue_flow.workflows import ci as ci_tracking
     from issue_flow.adapters import git
     from issue_flow.errors import CheckFailed
     from issue_flow.model.issues import parse_number

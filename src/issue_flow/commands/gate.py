@@ -83,7 +83,7 @@ def command(
     commands, the logs they would write, the records) and the results as they stand,
     and exits 0: nothing was judged.
     """
-    from issue_flow import gates
+    from issue_flow.workflows import gate as gates
     from issue_flow.adapters import git
     from issue_flow.output import actions_summary, emit_json
     from issue_flow.plan import execute

@@ -23,7 +23,8 @@ from issue_flow.errors import CheckFailed, IssueFlowError
 
 
 def check_packages(cfg: Any, names: tuple[str, ...], registry: str | None) -> list[dict[str, Any]]:
-    from issue_flow import fsutil, releasing
+    from issue_flow import fsutil
+    from issue_flow.workflows import release as releasing
     from issue_flow.adapters import registry as reg
 
     settings = releasing.release_settings(cfg)

@@ -1,6 +1,6 @@
 """``issue-flow release N --patch|--minor|--major|--pre NAME``: bump, document, tick, only when the gates pass.
 
-The work is planned by :mod:`issue_flow.releasing` (one :class:`~issue_flow.plan.Plan`);
+The work is planned by :mod:`issue_flow.workflows.release` (one :class:`~issue_flow.plan.Plan`);
 this module checks the preconditions in order, prints, applies and reports:
 
 1. bad input (issue, ``--package`` names, versions, an existing tag or release folder
@@ -145,7 +145,7 @@ def _commit_message(rel: Any) -> str:
 
 def _check_planned_docs(rel: Any) -> None:
     """The release-docs check on what the release folder would hold after the plan."""
-    from issue_flow.releasedocs import missing_files
+    from issue_flow.workflows.release_docs import missing_files
 
     if rel.docs_dir is None:
         return
@@ -318,7 +318,9 @@ def command(
     and a summary to $GITHUB_STEP_SUMMARY.
     """
     part = _check_parts(patch, minor, major, pre, packages)
-    from issue_flow import fsutil, gates, releasing
+    from issue_flow import fsutil
+    from issue_flow.workflows import gate as gates
+    from issue_flow.workflows import release as releasing
     from issue_flow.adapters import git
     from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json, run_plan
@@ -427,7 +429,7 @@ def command(
             outcome = run_plan(rel.plan, dry_run=False, root=cfg.root, outcome=True)
         done = Done.of(outcome, acts)
 
-    from issue_flow.releasedocs import check_folder
+    from issue_flow.workflows.release_docs import check_folder
 
     missing = check_folder(rel.docs_dir, rel.kind)
     if missing:

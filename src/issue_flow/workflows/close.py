@@ -184,7 +184,7 @@ def build(
                 f"#{number}: no released versions found in the status row of its release item; "
                 "pass --resolution TEXT (e.g. --resolution '0.9.2 / 0.2.2')"
             )
-        from issue_flow.releasing import published_only  # [release] close_published_only
+        from issue_flow.workflows.release import published_only  # [release] close_published_only
 
         resolution = Resolution(versions=published_only(cfg, versions, number))
 

@@ -161,7 +161,7 @@ def gate_cell(cell: str, marker: str, evidence: str, gate_names: Iterable[str] =
 
 def recorded_table(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) -> list[Any]:
     """A :class:`gates.GateResult` per configured gate: recorded now, or missing (why)."""
-    from issue_flow.gates import GateResult, result_from_entry
+    from issue_flow.workflows.gate import GateResult, result_from_entry
 
     out = []
     for gate in cfg.gates:
@@ -214,7 +214,7 @@ class Update:
 
 def _stale_source(cfg: Config, sha: str, gate: str) -> str | None:
     """The newest other commit that has a result for ``gate`` (its SHA), if any."""
-    from issue_flow import gates
+    from issue_flow.workflows import gate as gates
 
     directory = gates.results_dir(cfg)
     if not directory.is_dir():
@@ -235,7 +235,7 @@ def _stale_source(cfg: Config, sha: str, gate: str) -> str | None:
 
 def plan_update(cfg: Config, number: int, sha: str) -> Update:
     """The plan writing the results recorded for ``sha`` into #number's TRACKING rows."""
-    from issue_flow import gates
+    from issue_flow.workflows import gate as gates
     from issue_flow.model.issues import load_issue
     from issue_flow.plan import Plan
 

@@ -668,7 +668,7 @@ def release_date() -> str:
 
 def docs_folder(cfg: Config, settings: Settings, bumps: list[Bump], *, current: bool = False) -> Path:
     """``<releases>/<folder>`` by the configured rule (see the module docstring)."""
-    from issue_flow.releasedocs import release_dir
+    from issue_flow.workflows.release_docs import release_dir
 
     component = cfg.packages[0]
     lead = bumps[0]
