@@ -1,0 +1,495 @@
+"""The scanner gives exactly the structure the straightforward line-by-line scanner gave.
+
+The scanner skips runs of lines that cannot change its state (fence interiors, paragraph
+text, sibling list items) with whole-text patterns instead of looking at every line. What
+it reports must not change: this file keeps the line-by-line scanner as it was before those
+shortcuts (which is why it is longer than a test module should be) and compares every
+field of the result, on every corpus file and on generated documents.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from issue_flow.model.document import split_lines
+from issue_flow.model.scan import HeadingInfo, ItemInfo, Scan, TableInfo, scan
+
+
+# Line kinds
+BLANK = "blank"
+FENCE = "fence"  # a fence delimiter or a line inside fenced code
+CODE = "code"  # indented code block
+HTML = "html"  # inside an HTML comment block
+HEADING = "heading"
+TABLE = "table"  # header, delimiter or body row of a GFM table
+ITEM = "item"  # first line of a list item
+QUOTE = "quote"  # blockquote line (left alone)
+HR = "hr"
+TEXT = "text"  # paragraph text or list-item continuation
+
+_FENCE_OPEN = re.compile(r"(`{3,}|~{3,})(.*)$")
+_HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ITEM = re.compile(r"([-*+]|\d{1,9}[.)])([ \t]+|$)")
+_TASK = re.compile(r"\[([ xX])\][ \t]+\S")
+_SETEXT = re.compile(r"=+[ \t]*|-+[ \t]*")
+_HR = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})$")
+_DELIM_CELL = re.compile(r":?-+:?$")
+_HTML_BLOCK_START_SRC = (
+    r"<(?:script|pre|style|textarea)(?:\s|>|$)|<!--|<\?|<![A-Za-z]|<!\[CDATA\[|"
+    r"</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|"
+    r"details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h[1-6]|"
+    r"head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|"
+    r"option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul)"
+    r"(?:\s|/?>|$)"
+)
+_html_rx: re.Pattern[str] | None = None
+
+
+def _html_block_start(body: str) -> bool:
+    """Does ``body`` (starting with '<') open an HTML block of kinds 1-6? Compiled lazily."""
+    global _html_rx
+    if _html_rx is None:
+        _html_rx = re.compile(_HTML_BLOCK_START_SRC, re.IGNORECASE)
+    return _html_rx.match(body) is not None
+
+
+def _indent(text: str) -> tuple[int, int]:
+    """(columns, characters) of leading whitespace, tabs to the next multiple of 4."""
+    n = len(text) - len(text.lstrip(" \t"))
+    if "\t" not in text[:n]:
+        return n, n
+    col = 0
+    n = 0
+    for ch in text:
+        if ch == " ":
+            col += 1
+        elif ch == "\t":
+            col += 4 - col % 4
+        else:
+            break
+        n += 1
+    return col, n
+
+
+def split_cells(text: str) -> list[tuple[int, int]]:
+    """Spans (start, end) of a table row's cells, split on unescaped pipes.
+
+    Leading and trailing pipes (and the whitespace outside them) are not cells, as in GFM.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    if "\\" not in text:  # no escapes: every pipe splits (the common case, found at C speed)
+        pos = text.find("|")
+        while pos != -1:
+            spans.append((start, pos))
+            start = pos + 1
+            pos = text.find("|", start)
+    else:
+        escaped = False
+        for pos, ch in enumerate(text):
+            if ch == "|" and not escaped:
+                spans.append((start, pos))
+                start = pos + 1
+            escaped = ch == "\\" and not escaped
+    spans.append((start, len(text)))
+    if spans and not text[spans[0][0] : spans[0][1]].strip():
+        spans.pop(0)
+    if spans and not text[spans[-1][0] : spans[-1][1]].strip():
+        spans.pop()
+    return spans
+
+
+def _delimiter_cells(text: str) -> int | None:
+    """Number of columns of a GFM delimiter row, or None if ``text`` is not one."""
+    s = text.strip()
+    if not s or s[0] not in "|-:":
+        return None
+    if len(s) > 1 and s[0] == "-" and s[1] in " \t":
+        return None
+    if any(ch not in "|-: \t" for ch in s):
+        return None
+    parts = text.strip().split("|")
+    count = 0
+    for i, part in enumerate(parts):
+        t = part.strip()
+        if not t:
+            if i == 0 or i == len(parts) - 1:
+                continue
+            return None
+        if not _DELIM_CELL.match(t):
+            return None
+        count += 1
+    return count
+
+
+def _header_cells(text: str) -> int:
+    s = text.strip()
+    if "|" not in s:
+        return 0
+    return len(split_cells(s)) if s.strip("|").strip() or s.count("|") > 1 else 0
+
+
+def ref_scan(lines: list[str]) -> Scan:
+    """Classify each line (``lines`` may carry their line endings)."""
+    texts = [ln.rstrip("\r\n") for ln in lines]
+    n = len(texts)
+    kinds = [TEXT] * n
+    items: list[ItemInfo] = []
+    tables: list[TableInfo] = []
+    headings: list[HeadingInfo] = []
+
+    fence: tuple[str, int, int] | None = None  # char, length, indent of the opener
+    html_end: str | None = None  # what ends the current HTML block ('-->' or '' for blank line)
+    table: TableInfo | None = None
+    stack: list[int] = []  # content columns of the open list items
+    prev_blank = True
+    para = False  # a paragraph is open (indented code cannot interrupt it)
+    quote = False  # the open paragraph is a blockquote's (lazy lines continue it)
+    empty_item = -2  # line of a list item opened with no content (it ends at a blank line)
+    para_start = 0  # first line of the open paragraph
+    para_depth = 0  # list nesting of the open paragraph (a setext underline must share it)
+
+    i = 0
+    while i < n:
+        text = texts[i]
+        if text[:1] in _WHITE:
+            col, nch = _indent(text)
+            body = text[nch:]
+            blank = not body.strip()
+        else:  # most lines start at column 0 with something visible
+            col = nch = 0
+            body = text
+            blank = not text
+
+        if fence is not None and not stack:
+            # Inside a fence outside lists only a line starting with the fence's character
+            # can close it: skip to the next such line.
+            ch = fence[0]
+            j = i
+            while j < n and texts[j].lstrip(" \t")[:1] != ch:
+                j += 1
+            if j > i:
+                kinds[i:j] = [FENCE] * (j - i)
+                i = j
+                continue
+        if fence is not None:
+            if stack and not blank and col < stack[-1] and fence[2] >= stack[-1]:
+                # the list item that held the fence ended: the fence closes with it
+                fence = None
+                continue
+            kinds[i] = FENCE
+            m = _FENCE_OPEN.match(body) if body[:1] == fence[0] and (col - fence[2] < 4 or col < 4) else None
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= fence[1] and not m.group(2).strip():
+                fence = None
+            i += 1
+            continue
+
+        if html_end is not None:
+            if html_end == "" and blank:
+                html_end = None
+                kinds[i] = BLANK
+                prev_blank = True
+                i += 1
+                continue
+            kinds[i] = HTML
+            if html_end and html_end in text:
+                html_end = None
+            i += 1
+            continue
+
+        if blank:
+            if empty_item == i - 1 and stack:
+                stack.pop()  # an item that starts empty ends at a blank line (CommonMark)
+            kinds[i] = BLANK
+            prev_blank = True
+            para = False
+            quote = False
+            table = None
+            i += 1
+            continue
+
+        was_quote, quote = quote, False
+        # Leave open list items whose content column this line does not reach.
+        base = 0
+        if stack:
+            # Only paragraph text may continue an item lazily (less indented); any other
+            # block that starts left of the item's content column ends the item.
+            if prev_blank or not para or _starts_block(body):
+                while stack and col < stack[-1]:
+                    stack.pop()
+            base = stack[-1] if stack else 0
+        rel = col - base
+
+        if body[0] not in _BLOCK_START and 0 <= rel < 4:
+            # Plain words (or a pipe): a table row, a table header, or paragraph text.
+            prev_blank = False
+            if table is not None:
+                kinds[i] = TABLE
+                table.body.append(i)
+            elif not was_quote and "|" in body and _table_header(texts, i, body, base):
+                table = TableInfo(header=i, delimiter=i + 1, indent=col)
+                tables.append(table)
+                kinds[i] = kinds[i + 1] = TABLE
+                para = False
+                i += 2
+                continue
+            else:
+                kinds[i] = TEXT
+                if not para:
+                    para_start, para_depth = i, len(stack)
+                para = True
+                quote = was_quote
+                if not stack:
+                    # More lines of plain words at column 0 continue this paragraph and
+                    # change nothing else: skip to the first line that might.
+                    j = i + 1
+                    while j < n:
+                        t = texts[j]
+                        if not t or t[0] in _PLAIN_STOP or "|" in t:
+                            break
+                        j += 1
+                    if j > i + 1:
+                        kinds[i + 1 : j] = [TEXT] * (j - i - 1)
+                        i = j
+                        continue
+            i += 1
+            continue
+
+        # Table body rows continue until a blank line or another block starts.
+        if table is not None:
+            if rel < 4 and not _starts_block(body) and not _ITEM.match(body):
+                kinds[i] = TABLE
+                table.body.append(i)
+                i += 1
+                prev_blank = False
+                continue
+            table = None
+
+        if rel >= 4 and not para:
+            kinds[i] = CODE
+            prev_blank = False
+            i += 1
+            continue
+
+        c0 = body[0]
+        m = _FENCE_OPEN.match(body) if c0 in "`~" else None
+        if m and rel < 4 and not (m.group(1)[0] == "`" and "`" in m.group(2)):
+            fence = (m.group(1)[0], len(m.group(1)), col)
+            kinds[i] = FENCE
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        if body.startswith(">") and rel < 4:
+            kinds[i] = QUOTE
+            para = bool(body.lstrip(">").strip())  # lazy lines may continue its paragraph
+            quote = True
+            prev_blank = False
+            i += 1
+            continue
+
+        if rel < 4 and body.startswith("<") and _html_block_start(body):
+            # HTML block types 1-6 (7, a lone tag, cannot interrupt a paragraph: keep simple)
+            kinds[i] = HTML
+            if body.startswith("<!--"):
+                if "-->" not in body[4:]:
+                    html_end = "-->"
+            elif re.match(r"<(?:script|pre|style|textarea)", body, re.I):
+                if not re.search(r"</(?:script|pre|style|textarea)>", body, re.I):
+                    html_end = "</"
+            elif body.startswith("<?"):
+                html_end = None if "?>" in body else "?>"
+            elif body.startswith("<![CDATA["):
+                html_end = None if "]]>" in body else "]]>"
+            elif body.startswith("<!"):
+                html_end = None if ">" in body else ">"
+            else:
+                html_end = ""
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        hm = _HEADING.match(body) if rel < 4 and c0 == "#" else None
+        if hm and body.startswith("#"):
+            kinds[i] = HEADING
+            headings.append(HeadingInfo(i, len(hm.group(1)), (hm.group(2) or "").strip()))
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        if para and c0 in "=-" and not was_quote and 0 <= rel < 4 and len(stack) == para_depth and _SETEXT.fullmatch(body):
+            # Setext heading: the open paragraph is its text, this line its underline
+            # (it wins over a thematic break, as in CommonMark).
+            kinds[i] = HEADING
+            text = " ".join(t.strip() for t in texts[para_start:i])
+            headings.append(HeadingInfo(i, 1 if body.lstrip()[0] == "=" else 2, text, True))
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        if rel < 4 and c0 in "*-_" and _HR.match(body):
+            kinds[i] = HR
+            para = False
+            prev_blank = False
+            i += 1
+            continue
+
+        # An item is measured against the innermost container its marker sits in.
+        outer = max((c for c in stack if c <= col), default=0) if col and stack else 0
+        im = _ITEM.match(body) if c0 in _ITEM_START and col - outer < 4 else None
+        if im and not (para and not stack and not was_quote and _cannot_interrupt(im, body)):
+            marker = im.group(1)
+            after = body[im.end(1) :]
+            pad_col, pad_n = _indent(after)
+            rest = after[pad_n:]
+            if not rest.strip():
+                content_col = col + len(marker) + 1
+            elif pad_col > 4:
+                content_col = col + len(marker) + 1
+            else:
+                content_col = col + len(marker) + pad_col
+            # a sibling or a shallower item closes deeper ones
+            while stack and col < stack[-1]:
+                stack.pop()
+            depth = len(stack)
+            task_col = None
+            if 1 <= pad_col <= 4 and _TASK.match(rest):
+                task_col = nch + len(marker) + pad_n
+            items.append(ItemInfo(i, col, marker, content_col, task_col, depth))
+            stack.append(content_col)
+            quote = False
+            kinds[i] = ITEM
+            para = bool(rest.strip())
+            empty_item = -2 if para else i
+            para_start, para_depth = i + 1, len(stack)  # an underline needs text after the marker line
+            prev_blank = False
+            i += 1
+            continue
+
+        # Table: this line is a header row when the next line is a matching delimiter row.
+        if 0 <= rel < 4 and not was_quote and "|" in body and _table_header(texts, i, body, base):
+            table = TableInfo(header=i, delimiter=i + 1, indent=col)
+            tables.append(table)
+            kinds[i] = kinds[i + 1] = TABLE
+            para = False
+            prev_blank = False
+            i += 2
+            continue
+
+        kinds[i] = TEXT
+        if not para:
+            para_start, para_depth = i, len(stack)
+        para = True
+        quote = was_quote
+        prev_blank = False
+        i += 1
+
+    return Scan(kinds, items, tables, headings)
+
+
+_WHITE = (" ", "\t")
+_ITEM_START = frozenset("-*+0123456789")
+# First characters of every block but a paragraph or a table: fences, HTML, quotes,
+# headings, thematic breaks, list items and setext underlines.
+_BLOCK_START = frozenset("`~<>#*-+_=0123456789")
+_PLAIN_STOP = _BLOCK_START | frozenset(" \t")
+
+
+def _table_header(texts: list[str], i: int, body: str, base: int) -> bool:
+    """Do lines i and i+1 open a GFM table (a header row, then a matching delimiter row)?"""
+    if i + 1 >= len(texts):
+        return False
+    dcount = _delimiter_cells(texts[i + 1])
+    if dcount is None or dcount != _header_cells(body):
+        return False
+    ncol, _ = _indent(texts[i + 1])
+    return 0 <= ncol - base < 4
+
+
+def _starts_block(body: str) -> bool:
+    """Would this line start a block that ends a table (GFM terminators)?"""
+    c = body[:1]
+    if c not in _BLOCK_START:
+        return False
+    if c == ">":
+        return True
+    if c == "#":
+        return _HEADING.match(body) is not None
+    if c in "`~":
+        return _FENCE_OPEN.match(body) is not None
+    if c in "*-_":
+        return _HR.match(body) is not None
+    if c == "<":
+        return _html_block_start(body)
+    return False
+
+
+def _cannot_interrupt(m: re.Match[str], body: str) -> bool:
+    """A list item may interrupt a paragraph only if non-empty and (if ordered) starting at 1."""
+    marker = m.group(1)
+    rest = body[m.end(1) :].strip()
+    if not rest:
+        return True
+    if marker[0].isdigit() and int(marker[:-1]) != 1:
+        return True
+    return False
+
+
+def _assert_same(text: str, where: str) -> None:
+    lines = split_lines(text)
+    got, want = scan(lines), ref_scan(lines)
+    assert got.kinds == want.kinds, where
+    assert got.items == want.items, where
+    assert got.tables == want.tables, where
+    assert got.headings == want.headings, where
+
+
+def test_every_corpus_file_scans_as_before(corpus):
+    files = sorted(corpus.rglob("*.md"))
+    assert len(files) > 200
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        _assert_same(text, str(path))
+        _assert_same(text.replace("\n", "\r\n"), f"{path} (CRLF)")
+        _assert_same(text.replace("    ", "\t"), f"{path} (tabs)")
+
+
+# Line shapes the shortcuts are sensitive to: sibling items (and what is almost one), fences
+# inside items at several depths, tabs, blanks made of spaces, non-breaking spaces.
+_SHAPES = st.sampled_from(
+    [
+        "", "", "   ", "Plain text.", "More | text", "# Title", "## Section", "---", "- - -", "* * *",
+        "- item", "- item two", "* star item", "+ plus item", "- [ ] task", "- [x] **Label** – done",
+        "-  two spaces", "- \u00a0", "-", "- -x", "- *x*", "- _x_", "-\titem", "1. first", "2) second",
+        "  - nested", "  - [ ] nested task", "   - three", "    - four", "\t- tab item", "  continued",
+        "```", "  ```", "    ```", "~~~", "  ~~~", "```js", "  code in fence", "\tcode", "x", "  x",
+        "| a | b |", "|---|---|", "| Step | Status |", "| do | ✅ |", "<!-- c -->", "<!--", "-->",
+        "> quote", "===", "Setext", "<div>",
+    ]
+)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_SHAPES, min_size=1, max_size=30), st.sampled_from(["\n", "\r\n", "\r"]))
+def test_generated_documents_scan_as_before(lines, eol):
+    text = eol.join(lines) + (eol if len(lines) % 2 else "")
+    _assert_same(text, repr(text))
+
+
+def test_the_documents_of_the_differential_test_scan_as_before():
+    import test_scan_differential as diff
+
+    @settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(diff.LINE, min_size=1, max_size=25))
+    def check(lines):
+        text = "\n".join(lines) + "\n"
+        _assert_same(text, repr(text))
+
+    check()
