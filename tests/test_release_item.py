@@ -14,7 +14,7 @@ import pytest
 from conftest import copy_tree
 from test_release import BACKEND, commit_all, record, release, repo, sh  # noqa: F401
 
-from issue_flow.workflows.release import evidence_versions, is_release_label, merged_evidence
+from issue_flow.workflows.release_item import evidence_versions, is_release_label, merged_evidence
 
 RELEASE_LABELS = [
     (None, "Release: Patch release (e.g. 0.9.2 / 0.2.2) and publish."),  # #462 criterion
