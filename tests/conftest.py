@@ -7,6 +7,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,43 @@ def _isolated_environment(monkeypatch, _cache_home):
     monkeypatch.setenv("ISSUE_FLOW_GITHUB_THROTTLE", "0")
     monkeypatch.setenv("ISSUE_FLOW_GH_AUTH", "0")  # never a token from the machine's gh login
     monkeypatch.setenv("XDG_CACHE_HOME", str(_cache_home))  # caches of trees without .git
+
+
+class _RecordingClock:
+    """The ``time`` module as the GitHub client sees it, but ``sleep`` records the wait."""
+
+    def __init__(self, waits: list[float]):
+        self.waits = waits
+
+    def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+# Where the GitHub client sleeps: its write loop (Retry-After, back-off before a resend), its
+# read retry policy (Retry-After, rate-limit resets) and urllib3's back-off between reads.
+_CLIENT_CLOCKS = ("issue_flow.adapters.github_http", "issue_flow.adapters.github_retry", "urllib3.util.retry")
+
+
+@pytest.fixture(autouse=True)
+def github_waits(request, monkeypatch) -> list[float]:
+    """The waits the GitHub client asked for (seconds, in order), recorded instead of slept.
+
+    Rate-limit waits and back-off are what the client decides; sleeping them for real proves
+    nothing ``time.sleep`` does not, and cost the suite most of its idle time. A test asserts
+    the wait (``github_waits == [1.0]`` after ``Retry-After: 1``). Tests marked ``real_time``
+    sleep for real, so the mechanism itself stays proven; socket timeouts are always real.
+    Only in-process clients are reached (not ``run_process``).
+    """
+    waits: list[float] = []
+    if request.node.get_closest_marker("real_time") is None:
+        import importlib
+
+        for name in _CLIENT_CLOCKS:
+            monkeypatch.setattr(importlib.import_module(name), "time", _RecordingClock(waits))
+    return waits
 
 
 @pytest.fixture

@@ -36,9 +36,14 @@ searched in the path *relative to the API base* (``/repos/acme/widgets/issues/1`
   ``X-RateLimit-Reset: now+N`` (status defaults to 403);
 - ``delay=S``: sleep S seconds before answering. Without ``status`` the request is performed
   first and only the answer is late, which is how a write "lands but times out";
+- ``drop=True``: close the connection without an answer, at once (the client sees a lost
+  connection, not a timeout). Without ``status`` the request is performed first (the answer
+  is lost), with ``status`` it is not (the request is lost);
 - ``store_then_fail=True``: perform the request, then answer 502 (or ``status``);
 - ``land_after=S``: answer 502 (or ``status``) at once and perform the request S seconds
-  later (a write GitHub stores *after* it answered an error: the late-landing duplicate);
+  later (a write GitHub stores *after* it answered an error: the late-landing duplicate); a
+  ``threading.Event`` instead of S performs it when the test sets the event, and
+  :meth:`GitHubServer.wait_landed` waits until every late request is performed;
 - ``raw=(status, content_type, text)`` (with ``headers``): answer exactly that, perform
   nothing (a 200 HTML page from a proxy, a 301 to another host);
 - ``mutate=fn``: perform the request, then answer ``fn(doc)`` (fields of the wrong type).
@@ -54,6 +59,7 @@ import itertools
 import json
 import logging
 import re
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -97,10 +103,11 @@ class Fault:
     times: int | None = 1
     reset_in: int | None = None
     message: str | None = None
-    land_after: float | None = None
+    land_after: "float | threading.Event | None" = None
     raw: tuple[int, str, str] | None = None
     headers: dict[str, str] | None = None
     mutate: Callable[[Any], Any] | None = None
+    drop: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return self.method in ("*", method) and self.pattern.search(path) is not None
@@ -172,6 +179,7 @@ class GitHubServer:
         self._status_ids = itertools.count(31_000_000_001, 5)
         self._release_ids = itertools.count(190_000_001, 11)
         self._used: dict[str, int] = {}
+        self._landing: list[threading.Thread] = []
         self._reset = int(time.time()) + 3600
         self.repo = DEFAULT_REPO
         self.add_repo(DEFAULT_REPO)
@@ -309,10 +317,11 @@ class GitHubServer:
         *,
         reset_in: int | None = None,
         message: str | None = None,
-        land_after: float | None = None,
+        land_after: "float | threading.Event | None" = None,
         raw: tuple[int, str, str] | None = None,
         headers: dict[str, str] | None = None,
         mutate: Callable[[Any], Any] | None = None,
+        drop: bool = False,
     ) -> Fault:
         """Make the next ``times`` requests matching ``method`` (or ``*``) and the path fail."""
         if status is None and (retry_after is not None or reset_in is not None):
@@ -333,10 +342,17 @@ class GitHubServer:
             raw,
             headers,
             mutate,
+            drop,
         )
         with self._lock:
             self.faults.append(fault)
         return fault
+
+    def wait_landed(self, timeout: float = 10) -> None:
+        """Block until every late-landing request (``land_after``) has been performed."""
+        for thread in list(self._landing):
+            thread.join(timeout)
+            assert not thread.is_alive(), "a late-landing request did not land"
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -385,12 +401,19 @@ class GitHubServer:
         if fault is not None and fault.land_after is not None:
             if path.startswith(API_PREFIX + "/"):
                 def land() -> None:
-                    time.sleep(fault.land_after or 0)
+                    if isinstance(fault.land_after, threading.Event):
+                        fault.land_after.wait(30)
+                    else:
+                        time.sleep(fault.land_after or 0)
                     self._dispatch(method, rel, req, body, token)
 
-                threading.Thread(target=land, daemon=True).start()
+                thread = threading.Thread(target=land, daemon=True)
+                self._landing.append(thread)
+                thread.start()
             return self._fault_response(fault, token)
         if fault is not None and fault.status is not None and not fault.store_then_fail:
+            if fault.drop:
+                return self._drop(req)
             if fault.delay:
                 time.sleep(fault.delay)
             return self._fault_response(fault, token)
@@ -401,6 +424,8 @@ class GitHubServer:
             resp = self._dispatch(method, rel, req, body, token)
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
+        if fault is not None and fault.drop:
+            return self._drop(req)
         if fault is not None and fault.store_then_fail:
             return self._fault_response(fault, token)
         if fault is not None and fault.mutate is not None:
@@ -411,6 +436,16 @@ class GitHubServer:
                     changed.headers[k] = v
             return changed
         return resp
+
+    @staticmethod
+    def _drop(req: Request) -> Response:
+        """Cut the connection: the client reads no status line at all."""
+        sock = req.environ["werkzeug.socket"]
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:  # pragma: no cover - already closed by the client
+            pass
+        raise ConnectionAbortedError("dropped by an injected fault")
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
@@ -947,11 +982,13 @@ class GitHubServer:
 
 
 # The faults a write meets in the fault matrices (close, sync, GitHub Release): an error, an
-# answer later than the client's 1 s timeout (performed all the same), a write stored but
-# answered 502, and a secondary rate limit with Retry-After.
+# answer lost after the write was performed (the connection cut at once: the same "may have
+# landed" path as a timeout, without waiting one out; real timeouts are proven in
+# test_github_adapter.py and test_safety_github.py), a write stored but answered 502, and a
+# secondary rate limit with Retry-After (its wait recorded by the github_waits fixture).
 WRITE_FAULTS = {
     "500": dict(status=500),
-    "timeout": dict(delay=1.6),
+    "answer-lost": dict(drop=True),
     "stored-502": dict(store_then_fail=True),
     "403-retry-after": dict(status=403, retry_after=1),
 }

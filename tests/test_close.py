@@ -2,7 +2,7 @@
 
 Everything runs against the GitHub-compatible test server (tests/ghserver.py) on the real
 #459/#462 folders of the corpus. The fault matrix injects, at every request position of a
-clean close, a 500, a timeout, a "stored but 502" and a 403 with ``Retry-After: 1``; after
+clean close, a 500, a lost answer, a "stored but 502" and a 403 with ``Retry-After: 1``; after
 at most one rerun the final state must be exactly one closure comment, one pointer, the
 issue closed as completed and the local items ticked once.
 """
@@ -411,7 +411,7 @@ FAULTS = WRITE_FAULTS
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("position", range(len(POSITIONS)), ids=[f"{m}{p}" for m, p in POSITIONS])
-def test_fault_matrix(repo, server, position, fault):
+def test_fault_matrix(repo, server, github_waits, position, fault):
     method, path = POSITIONS[position]
     before = snapshot(repo)
     server.inject(method, path, **FAULTS[fault])
@@ -424,4 +424,6 @@ def test_fault_matrix(repo, server, position, fault):
     assert_final_state(repo, server, before)
     landed_posts = [r for r in server.requests if r.method == "POST"]
     assert len(landed_posts) <= 2 + (1 if fault in ("500", "403-retry-after") and method == "POST" else 0)
+    if fault == "403-retry-after":
+        assert github_waits == [1.0]  # the wait GitHub asked for, once (recorded, not slept)
     assert re.search(r"#462", res.out)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import time
 import urllib.error
 import urllib.request
+
+import pytest
 
 
 def call(server, method, path, body=None, token=None):
@@ -110,6 +113,15 @@ def test_faults(gh_server):
     start = time.monotonic()
     assert call(gh_server, "GET", "/repos/acme/widgets/issues/1")[0] == 200
     assert time.monotonic() - start >= 0.3
-    assert gh_server.count("POST") == 4  # faulted requests are logged too
+    gh_server.inject("POST", r"/comments$", drop=True)
+    with pytest.raises((OSError, http.client.HTTPException)):
+        call(gh_server, "POST", comments, {"body": "c"})
+    assert [c["body"] for c in gh_server.comments(1)][-1] == "c"  # performed, the answer lost
+    gh_server.inject("POST", r"/comments$", status=502, drop=True)
+    with pytest.raises((OSError, http.client.HTTPException)):
+        call(gh_server, "POST", comments, {"body": "d"})
+    assert len(gh_server.comments(1)) == 3  # lost on the way in: nothing stored
+    assert call(gh_server, "GET", "/repos/acme/widgets/issues/1")[0] == 200  # the server still serves
+    assert gh_server.count("POST") == 6  # faulted requests are logged too
     gh_server.clear_log()
     assert gh_server.requests == []

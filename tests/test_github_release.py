@@ -3,7 +3,7 @@
 Over real HTTP against the test server (tests/ghserver.py, its ``/releases`` endpoints), in
 the repository of tests/test_release.py. The release is looked for before it is created
 (drafts included), so a rerun never makes a second one; the fault matrix injects, at each
-request position, a 500, a timeout, a stored-then-502 and a rate limit, then reruns once.
+request position, a 500, a lost answer, a stored-then-502 and a rate limit, then reruns once.
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ FAULTS = WRITE_FAULTS
 
 @pytest.mark.parametrize("fault", list(FAULTS))
 @pytest.mark.parametrize("position", range(len(POSITIONS)), ids=[f"{m}{p}" for m, p in POSITIONS])
-def test_fault_matrix(repo, gh_server, env, position, fault):
+def test_fault_matrix(repo, gh_server, env, github_waits, position, fault):
     method, path = POSITIONS[position]
     gh_server.inject(method, path, **FAULTS[fault])
     args = ("462", "--patch", "--commit", "--tag", "--github-release")
@@ -135,3 +135,5 @@ def test_fault_matrix(repo, gh_server, env, position, fault):
     assert sh(repo, "tag", "--list").splitlines() == ["v0.9.2", "voice-agent-backend-v0.2.2"]
     assert sh(repo, "log", "--format=%s").count("chore: release") == 1
     assert len(posts(gh_server)) <= 1 + (1 if fault in ("500", "403-retry-after") and method == "POST" else 0)
+    if fault == "403-retry-after":
+        assert github_waits == [1.0]  # the wait GitHub asked for, once (recorded, not slept)

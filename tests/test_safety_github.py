@@ -14,7 +14,7 @@ Against the GitHub test server (tests/ghserver.py):
 from __future__ import annotations
 
 import re
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -64,11 +64,13 @@ def marked(server, number: int, marker: str) -> int:
 
 
 def test_a_closure_comment_and_pointer_stored_late_after_a_502_converge_to_one_after_a_rerun(server, repo):
-    server.inject("POST", r"/issues/8/comments$", land_after=2.5)
-    server.inject("POST", r"/issues/7/comments$", land_after=2.5)
+    late = threading.Event()
+    server.inject("POST", r"/issues/8/comments$", land_after=late)
+    server.inject("POST", r"/issues/7/comments$", land_after=late)
     res = run_cli("close", "8", cwd=repo, env=env_for(server))
     assert res.code == 0, res
-    time.sleep(3.0)  # the first posts land now, after the client re-posted them
+    late.set()  # the first posts land now, after the client re-posted them
+    server.wait_landed()
     assert marked(server, 8, CLOSE_MARK) == 2 and marked(server, 7, POINTER_MARK) == 2
     first_closure = [c["id"] for c in server.comments(8) if CLOSE_MARK in c["body"]][0]
     server.clear_log()
@@ -89,7 +91,6 @@ def test_a_comment_stored_after_the_client_timed_out_converges_too(server, repo)
     server.inject("POST", r"/issues/8/comments$", delay=1.6)  # stored at once, answered after the 1 s timeout
     res = run_cli("close", "8", cwd=repo, env=env_for(server))
     assert res.code == 0, res
-    time.sleep(0.8)
     res = run_cli("close", "8", cwd=repo, env=env_for(server))
     assert res.code == 0, res
     assert marked(server, 8, CLOSE_MARK) == 1 and marked(server, 7, POINTER_MARK) == 1
@@ -173,36 +174,25 @@ def test_close_reason_must_be_known(server, repo):
 # --------------------------------------------------------------------------- waits and settings
 
 
-def test_a_wait_github_asks_for_is_announced(server, repo):
+def test_a_wait_github_asks_for_is_announced(server, repo, github_waits):
     server.inject("GET", r"/issues/8$", status=429, retry_after=1)
     res = run_cli("close", "8", "--dry-run", cwd=repo, env=env_for(server))
     res = run_cli("sync", "8", "--dry-run", cwd=repo, env=env_for(server))
     assert "waiting 1 s" in res.err, res
+    assert github_waits == [1.0]  # waited once, what GitHub asked
 
 
-def test_a_429_without_retry_after_is_announced_not_silent(gh_server):
-    import urllib3.util.retry as retry_mod
-
+def test_a_429_without_retry_after_is_announced_not_silent(gh_server, github_waits, capsys):
     from issue_flow.adapters.github import GitHub
 
     gh_server.add_issue(8, "x")
     gh_server.inject("GET", r"/issues/8$", status=429)
-    slept = []
-    real = retry_mod.time.sleep
-    retry_mod.time.sleep = lambda s: slept.append(s)
-    import io
-    import sys
-
-    err, sys.stderr = sys.stderr, io.StringIO()
-    try:
-        gh = GitHub(gh_server.url, gh_server.repo, gh_server.token, throttle=0, max_retries=1)
-        assert gh.get_issue(8).number == 8
-        said = sys.stderr.getvalue()
-    finally:
-        retry_mod.time.sleep = real
-        sys.stderr = err
-    assert slept == [60.0]
+    gh = GitHub(gh_server.url, gh_server.repo, gh_server.token, throttle=0, max_retries=1)
+    assert gh.get_issue(8).number == 8
+    said = capsys.readouterr().err
+    assert github_waits == [60.0]  # the minute GitHub's documentation asks for
     assert "waiting 60 s" in said and "no Retry-After" in said
+    assert gh_server.count("GET", r"/issues/8$") == 2
 
 
 @pytest.mark.parametrize("var,value", [("ISSUE_FLOW_GITHUB_TIMEOUT", "1e308"), ("ISSUE_FLOW_GITHUB_TIMEOUT", "inf"),
