@@ -31,14 +31,116 @@ SCHEMA = 2  # of ``status --json``
 
 def summarize(folder: Any) -> dict[str, Any]:
     """The summary of one issue (reads every one of its documents)."""
-    from issue_flow.model.items import items
-
-    prog = folder.progress()
-    pool = items(folder)
     per_doc: dict[str, dict[str, Any]] = {}
+    names = []
     for path in folder.files:
         name = folder.name_of(path)
+        names.append(name)
         per_doc[name] = {"path": path.relative_to(folder.cfg.root).as_posix(), "tasks": {"done": 0, "total": 0}, "sections": {}}
+    if any("#" in n or ":" in n for n in names):
+        done, total = _count_by_address(folder, per_doc)
+    else:
+        done, total = _count(folder, per_doc, names)
+    return _summary(folder, per_doc, done, total)
+
+
+def _count(folder: Any, per_doc: dict[str, dict[str, Any]], names: list[str]) -> tuple[int, int]:
+    """Tasks done and total of the issue, per document and section, added to ``per_doc``.
+
+    What :func:`issue_flow.model.items.items` gives, counted without building the items:
+    ``status`` needs the counts of every issue, not the items' names and addresses (whose
+    plain-word labels and heading anchors cost most of the time). A criterion paired with a
+    status row is two lines of one document: it counts twice, in the criterion's section.
+    """
+    crit = folder.criteria
+    readme = folder.readme
+    mirror = folder.status_table
+    row_of = {id(p.criterion): p.row for p in folder.pairing[1] if p.criterion is not None}
+    crit_ids = {id(c) for c in crit}
+    paired_rows = {id(r) for r in row_of.values() if r is not None}
+    totals = [0, 0]  # done, total
+
+    def add(entry: dict[str, Any], section: str, st: bool | None) -> None:
+        totals[1] += 1
+        totals[0] += st is True
+        entry["tasks"]["total"] += 1
+        entry["tasks"]["done"] += st is True
+        sec = entry["sections"].get(section)
+        if sec is None:
+            sec = entry["sections"][section] = {"section": section, "done": 0, "total": 0}
+        sec["total"] += 1
+        sec["done"] += st is True
+
+    later: list[tuple[dict[str, Any], str, bool | None]] = []  # the other items, after the criteria
+    crit_section: dict[int, str] = {}
+    for path, name in zip(folder.files, names):
+        doc = folder.load(path)
+        entry = per_doc[name]
+        entries: list[tuple[int, Any, Any]] = [(t.line, t, None) for t in doc.tasks]
+        for table in doc.status_tables:
+            entries += [(r.line, r, table) for r in table.rows if r.ok]
+        entries.sort(key=lambda e: e[0])
+        is_readme = doc is readme
+        for (line, obj, table), section in zip(entries, _section_paths(doc, [e[0] for e in entries])):
+            if table is None:
+                if is_readme and id(obj) in crit_ids:
+                    crit_section[id(obj)] = section
+                    continue
+                later.append((entry, section, obj.checked))
+            elif not (is_readme and id(obj) in paired_rows):
+                cell = table.status(obj)
+                if cell.done is None and cell.marker is not None:
+                    continue  # N/A: neither done nor open
+                later.append((entry, section, cell.done))
+    if crit:
+        entry = per_doc.get(names[folder.files.index(folder.primary_path)])
+        for c in crit:
+            section = crit_section[id(c)]
+            add(entry, section, c.checked)
+            row = row_of.get(id(c))
+            if row is not None and mirror is not None:
+                cell = mirror.status(row)
+                if not (cell.done is None and cell.marker is not None):
+                    add(entry, section, cell.done)
+    for entry, section, st in later:
+        add(entry, section, st)
+    return totals[0], totals[1]
+
+
+def _section_paths(doc: Any, lines: list[int]) -> list[str]:
+    """The heading path (titles below the document's title, as plain words) above each of
+    ``lines`` (in order); a heading's plain words are worked out only when an item is under it."""
+    from issue_flow.model.document import strip_markup
+
+    heads = doc.headings
+    out = []
+    hk = 0
+    stack: list[tuple[int, str]] = []
+    path = ""
+    dirty = False
+    for line in lines:
+        while hk < len(heads) and heads[hk].line < line:
+            h = heads[hk]
+            while stack and stack[-1][0] >= h.level:
+                stack.pop()
+                dirty = True
+            if h.level > 1:  # the title is the document's, not a section's
+                stack.append((h.level, h.text))
+                dirty = True
+            hk += 1
+        if dirty:
+            path = " / ".join(strip_markup(t) for _, t in stack)
+            dirty = False
+        out.append(path)
+    return out
+
+
+def _count_by_address(folder: Any, per_doc: dict[str, dict[str, Any]]) -> tuple[int, int]:
+    """:func:`_count` from the items themselves, for documents whose names hold '#' or ':'
+    (their items' addresses name the document only in part)."""
+    from issue_flow.model.items import items
+
+    pool = items(folder)
     done = total = 0
     for it in pool:
         dname = it.address.split("#", 1)[0].rsplit(":", 1)[0]
@@ -60,6 +162,11 @@ def summarize(folder: Any) -> dict[str, Any]:
                 sec = entry["sections"].setdefault(it.section, {"section": it.section, "done": 0, "total": 0})
                 sec["total"] += 1
                 sec["done"] += st is True
+    return done, total
+
+
+def _summary(folder: Any, per_doc: dict[str, dict[str, Any]], done: int, total: int) -> dict[str, Any]:
+    prog = folder.progress()
     documents = []
     for d in per_doc.values():
         d["sections"] = list(d["sections"].values())
