@@ -160,6 +160,10 @@ def test_links_on_one_line_are_those_markdown_it_reads(line, hrefs):
         "[a `b](c) d`", "`a [b` c](d)", "[x](a`b`)", "[a `]` b](c)", "``[x](y)`` `[z](w)` [v](u)",
         "` `` ` [a](b) `x", "[a](b) ``` [c](d)", "[t](./x.md) &amp; [u](./y&amp;.md)", r"[a\]](b) [c](d)",
         "<span>[a](b)</span>", "[a](b)[c](d)", "![i](<a b.png>)", "[a](b 'c')", "[a](b \"c\" )",
+        "Docs & CI [a](./b.md): x & y", "[a](b&amp;c)", "[a&amp;b](c)", "&#91;[a](b)", "[a&#93;](b)",
+        "&lbrack;a](b) [c](d)", r"\[a](b)", r"\\[a](b)", r"[a\*b](c)", r'\"x\" [a](b) \"y\"',
+        r"\`[a](b)`", r"`\`[a](b)", r"[a](b) \(c\) \d \_e\_", r"\![a](b)", "[a](b)\\", r"\ [a](b)",
+        r"[a](b) \] [c](d)", "[a](b) &amp; `&x [c](d)`", r"[a](b\_c) x",
     ],
 )
 def test_tricky_lines_read_as_markdown_it_reads_them(line):

@@ -8,9 +8,10 @@ Fast on large trees, with the findings of a markdown-it-py reading:
   tab, no reference definition, no lone CR) is read from its bytes: only the lines holding
   ``](`` are looked at, found with ``bytes.find``; no line list, no block scan.
 - Otherwise the document's line scan (shared with the issue checks) says which lines are
-  code, fences or HTML comments; of the rest, a line with a simple link (no code span,
-  escape, angle bracket, entity, nested brackets or parentheses in the target) is read
-  with one compiled pattern, and any other line with ``](`` goes through markdown-it-py's
+  code, fences or HTML comments.
+- Of the lines outside code, one whose links are simple (no code span, escape, entity,
+  nested brackets or parentheses in a link; no angle bracket on the line) is read with
+  one compiled pattern, and any other line with ``](`` goes through markdown-it-py's
   inline parser, as every such line did before (tests/test_lint_findings.py and
   tests/test_lint_links.py compare the readings on every corpus file).
 - A target is looked up in the listing of its folder, read once per folder
@@ -28,7 +29,8 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")
 # [label](dest) or ![alt](dest "title"): no brackets in the label, no parentheses or spaces in dest
 _SIMPLE = re.compile(r"""!?\[[^\[\]]*\]\([ \t]*([^\s()]*)(?:[ \t]+(?:"[^"]*"|'[^']*'))?[ \t]*\)""")
-_HARD = re.compile(r"[\\<&]")  # escapes, autolinks/HTML, entities: the full parser
+_ESCAPE_OR_ENTITY = re.compile(r"[\\&]")
+_DELIMITERS = frozenset("[]()<>!`\\")
 _TICKS = re.compile(r"`+")
 
 
@@ -81,8 +83,15 @@ def _inline(line: str) -> list[str]:
 
 
 def _simple(line: str) -> list[str] | None:
-    """The hrefs of a line whose every ``](`` is a simple link, else None."""
-    if _HARD.search(line):
+    """The hrefs of a line whose every ``](`` is a simple link, else None.
+
+    An HTML tag or autolink (``<``) may hold brackets: the full parser. An entity (``&``)
+    or a backslash escape outside every link is text that cannot open or close a link
+    (an entity is never a bracket; an escape of anything but a bracket, parenthesis,
+    backtick, ``<``, ``>``, ``!`` or a backslash changes no delimiter); inside a link, it
+    may change the target: the full parser.
+    """
+    if "<" in line or "\\`" in line:
         return None
     spans: list[tuple[int, int]] = []
     if "`" in line:
@@ -94,7 +103,21 @@ def _simple(line: str) -> list[str] | None:
         a, b = m.start(1), m.end()
         if any(x < b and y > a for x, y in spans):
             return None
+    if ("&" in line or "\\" in line) and not _plain_outside(line, found):
+        return None
     return [unquote(m.group(1)) for m in found if m.group(1)]
+
+
+def _plain_outside(line: str, found: list[re.Match[str]]) -> bool:
+    """Is every ``&`` and ``\\`` of ``line`` (code spans blanked) outside the links
+    ``found``, and no backslash before a character that could change a delimiter?"""
+    for m in _ESCAPE_OR_ENTITY.finditer(line):
+        k = m.start()
+        if m.group() == "\\" and line[k + 1 : k + 2] in _DELIMITERS:
+            return False
+        if any(f.start() <= k < f.end() for f in found):
+            return False
+    return True
 
 
 def has_links(text: str) -> bool:
