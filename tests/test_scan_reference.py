@@ -1,10 +1,10 @@
-"""The scanner gives exactly the structure the straightforward line-by-line scanner gave.
+"""The scanner gives exactly the structure the plain line-by-line scanner gives.
 
-The scanner skips runs of lines that cannot change its state (fence interiors, paragraph
-text, sibling list items) with whole-text patterns instead of looking at every line. What
-it reports must not change: this file keeps the line-by-line scanner as it was before those
-shortcuts (which is why it is longer than a test module should be) and compares every
-field of the result, on every corpus file and on generated documents.
+Shortcuts in the scanner (an empty line handled before anything else; runs of lines that
+cannot change its state skipped) must not change what it reports. This file keeps the
+line-by-line scanner as it was before any shortcut (which is why it is longer than a test
+module should be) and compares every field of the result, on every corpus file (as written,
+with CRLF endings, with tabs) and on generated documents.
 """
 
 from __future__ import annotations

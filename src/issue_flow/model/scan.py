@@ -175,7 +175,6 @@ def scan(lines: list[str]) -> Scan:
     """Classify each line (``lines`` may carry their line endings)."""
     texts = [ln.rstrip("\r\n") for ln in lines]
     n = len(texts)
-    skip = _Skipper(texts)
     kinds = [TEXT] * n
     items: list[ItemInfo] = []
     tables: list[TableInfo] = []
@@ -216,19 +215,15 @@ def scan(lines: list[str]) -> Scan:
         if fence is not None and not stack:
             # Inside a fence outside lists only a line starting with the fence's character
             # can close it: skip to the next such line.
-            j = skip.next(_fence_char_rx(fence[0]), i)
+            ch = fence[0]
+            j = i
+            while j < n and texts[j].lstrip(" \t")[:1] != ch:
+                j += 1
             if j > i:
                 kinds[i:j] = [FENCE] * (j - i)
                 i = j
                 continue
         if fence is not None:
-            if stack and not (blank or body[:1] == fence[0] or col < stack[-1]):
-                # Inside a fence in a list: only a line starting with the fence's
-                # character, or one left of the item's content, can change anything.
-                j = skip.next(_fence_in_list_rx(fence[0], stack[-1]), i + 1)
-                kinds[i:j] = [FENCE] * (j - i)
-                i = j
-                continue
             if stack and not blank and col < stack[-1] and fence[2] >= stack[-1]:
                 # the list item that held the fence ended: the fence closes with it
                 fence = None
@@ -298,7 +293,12 @@ def scan(lines: list[str]) -> Scan:
                 if not stack:
                     # More lines of plain words at column 0 continue this paragraph and
                     # change nothing else: skip to the first line that might.
-                    j = skip.next(_PLAIN_END, i + 1)
+                    j = i + 1
+                    while j < n:
+                        t = texts[j]
+                        if not t or t[0] in _PLAIN_STOP or "|" in t:
+                            break
+                        j += 1
                     if j > i + 1:
                         kinds[i + 1 : j] = [TEXT] * (j - i - 1)
                         i = j
@@ -416,17 +416,6 @@ def scan(lines: list[str]) -> Scan:
             kinds[i] = ITEM
             para = bool(rest.strip())
             empty_item = -2 if para else i
-            if para and nch == col and len(marker) == 1 and pad_n == 1 and after[:1] == " " and i + 1 < n:
-                # Siblings like this one ("- text" at the same column, one space after the
-                # marker) change nothing but the item list: take them all at once.
-                run = skip.run(_sibling_rx(col), i + 1)
-                if run is not None:
-                    for k, t in enumerate(run.group()[1:].split("\n"), i + 1):
-                        box = col + 2 if t[col + 2] == "[" and _TASK.match(t, col + 2) else None
-                        items.append(ItemInfo(k, col, t[col], content_col, box, depth))
-                    j = i + 1 + run.group().count("\n")
-                    kinds[i + 1 : j] = [ITEM] * (j - i - 1)
-                    i = j - 1
             para_start, para_depth = i + 1, len(stack)  # an underline needs text after the marker line
             prev_blank = False
             i += 1
@@ -459,76 +448,6 @@ _ITEM_START = frozenset("-*+0123456789")
 # headings, thematic breaks, list items and setext underlines.
 _BLOCK_START = frozenset("`~<>#*-+_=0123456789")
 _PLAIN_STOP = _BLOCK_START | frozenset(" \t")
-
-
-_PLAIN_END = re.compile(r"\n(?:$|[`~<>#*\-+_=0-9 \t]|[^\n]*\|)", re.MULTILINE)
-_RX: dict[tuple, re.Pattern[str]] = {}
-
-
-class _Skipper:
-    """Finds the next line that matters with a pattern over the whole text (at C speed)
-    instead of a look at every line. The text is the lines joined by LF after one LF, so
-    a pattern starts with an LF (much faster than anchoring at every line start); it is
-    built the first time a run is skipped."""
-
-    def __init__(self, texts: list[str]):
-        self.texts = texts
-        self.joined = ""
-        self.starts: list[int] = []
-
-    def _ready(self) -> None:
-        if not self.starts:
-            from itertools import accumulate
-
-            self.joined = "\n" + "\n".join(self.texts)
-            self.starts = list(accumulate(map((1).__add__, map(len, self.texts)), initial=0))
-
-    def next(self, rx: re.Pattern[str], i: int) -> int:
-        """The first line from ``i`` on where ``rx`` matches (from its LF), else the line count."""
-        n = len(self.texts)
-        if i >= n:
-            return n
-        self._ready()
-        m = rx.search(self.joined, self.starts[i])
-        if m is None:
-            return n
-        from bisect import bisect_left
-
-        return bisect_left(self.starts, m.start(), i)
-
-    def run(self, rx: re.Pattern[str], i: int) -> re.Match[str] | None:
-        """``rx`` matched at line ``i`` (from its LF)."""
-        self._ready()
-        return rx.match(self.joined, self.starts[i])
-
-
-def _fence_char_rx(ch: str) -> re.Pattern[str]:
-    """Lines that can close a fence of ``ch`` outside lists."""
-    rx = _RX.get(("f", ch))
-    if rx is None:
-        rx = _RX["f", ch] = re.compile(r"\n[ \t]*" + re.escape(ch))
-    return rx
-
-
-def _fence_in_list_rx(ch: str, col: int) -> re.Pattern[str]:
-    """Lines that can close a fence of ``ch`` in a list item whose content is at ``col``:
-    a line starting with ``ch``, one with text left of ``col``, one indented by a tab."""
-    rx = _RX.get(("l", ch, col))
-    if rx is None:
-        rx = _RX["l", ch, col] = re.compile(
-            r"\n(?:[ \t]*%s| {0,%d}[^ \n]|[ ]*\t)" % (re.escape(ch), max(col - 1, 0))
-        )
-    return rx
-
-
-def _sibling_rx(col: int) -> re.Pattern[str]:
-    """A run of bullet items at ``col`` with one space after the marker and text after it
-    (not a thematic break): siblings that change nothing but the list of items."""
-    rx = _RX.get(("s", col))
-    if rx is None:
-        one = r" {%d}[-*+] [^\s\-*_][^\n]*" % col
-        rx = _RX["s", col] = re.compile(r"(?:\n%s)+" % one)
-    return rx
 
 
 def _table_header(texts: list[str], i: int, body: str, base: int) -> bool:
