@@ -371,39 +371,50 @@ def test_github_error_means_missing_not_crash(repo):
     assert "502" in res[0].detail
 
 
-def test_gate_result_roundtrip():
-    g = gates.GateResult(name="lint", status="pass", tests=1, failures=0, skipped=0, duration=0.5, source="run", sha="a" * 40)
-    assert g.passed
-    d = g.to_dict()
-    assert d["name"] == "lint" and d["status"] == "pass" and d["duration"] == 0.5
-    assert not gates.GateResult(name="x", status="pending").passed
+def test_gate_json_reports_each_recorded_result(repo, capsys):
+    head = sh(repo, "rev-parse", "HEAD")
+    write_results(repo, head, {"lint": entry(duration=0.5, tests=1), "test:mock": entry("fail", failed_names=["t1"])})
+    code, out, err = run(capsys, repo, "--json")
+    assert code == 1  # one gate says no
+    by_name = {g["name"]: g for g in json.loads(out)}
+    assert by_name["lint"]["status"] == "pass" and by_name["lint"]["duration"] == 0.5 and by_name["lint"]["tests"] == 1
+    assert by_name["test:mock"]["status"] == "fail" and by_name["test:mock"]["failures"] == 1
 
 
-def test_cli_uses_github_for_unrecorded_gates(repo, capsys, monkeypatch):
-    from issue_flow.commands import gate as gate_cmd
+def use_server(monkeypatch, env: dict) -> None:
+    """The in-process ``gate`` talks to the test server (``gh_env``)."""
+    for key, value in env.items():
+        if value is None:
+            monkeypatch.delenv(key, raising=False)
+        else:
+            monkeypatch.setenv(key, value)
 
+
+def test_cli_uses_github_for_unrecorded_gates(repo, capsys, monkeypatch, gh_server, gh_env):
     head = sh(repo, "rev-parse", "HEAD")
     write_results(repo, head, {"lint": entry()})
-    fake = FakeGitHub(runs=[CheckRun("test:mock", "in_progress")])
-    monkeypatch.setattr(gate_cmd, "_github_client", lambda cfg: fake)
+    gh_server.add_check_run(head, "test:mock", "in_progress", None)
+    use_server(monkeypatch, gh_env)
     code, out, err = run(capsys, repo)
     assert code == 1
     assert next(x for x in out.splitlines() if x.startswith("test:mock")).split()[1] == "pending"
     assert "test:mock pending" in err
-    assert fake.calls == [("check_runs", head)]  # lint is recorded; a matching check run spares the statuses call
+    # lint is recorded; a matching check run spares the statuses call
+    assert [(r.method, r.path) for r in gh_server.requests] == [("GET", f"/repos/{gh_server.repo}/commits/{head}/check-runs")]
 
 
-def test_no_token_means_no_github_client(repo, monkeypatch):
-    from issue_flow.commands import gate as gate_cmd
-
-    monkeypatch.delenv("GITHUB_TOKEN", raising=False)
-    monkeypatch.delenv("GH_TOKEN", raising=False)
-    cfg = load_config(repo)
-    cfg.repository = "owner/name"
-    assert gate_cmd._github_client(cfg) is None
-    monkeypatch.setenv("GITHUB_TOKEN", "ghp_test_token")
-    client = gate_cmd._github_client(cfg)
-    assert client is not None and callable(client.check_runs)
+def test_no_token_means_gates_judged_locally_without_a_request(repo, capsys, monkeypatch, gh_server, gh_env):
+    head = sh(repo, "rev-parse", "HEAD")
+    gh_server.add_check_run(head, "lint", "completed", "success")
+    gh_server.add_check_run(head, "test:mock", "completed", "success")
+    use_server(monkeypatch, {**gh_env, "GITHUB_TOKEN": None})
+    code, out, err = run(capsys, repo)
+    assert code == 1 and "missing" in out
+    assert gh_server.requests == []  # no token: GitHub is not asked
+    monkeypatch.setenv("GITHUB_TOKEN", gh_server.token)
+    code, out, err = run(capsys, repo)
+    assert code == 0, (out, err)  # with one, the check runs on GitHub pass the gates
+    assert gh_server.count("GET", r"/check-runs$") == 1
 
 
 # --------------------------------------------------------------------------- issue 12: inputs, clocks, signals
@@ -553,16 +564,9 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_gate_exits_2_when_github_cannot_be_asked(repo, capsys, monkeypatch):
-    from issue_flow.commands import gate as gate_cmd
-
-    class Down:
-        def check_runs(self, sha):
-            raise IssueFlowError("GitHub: 502 Bad Gateway")
-
-        commit_statuses = check_runs
-
-    monkeypatch.setattr(gate_cmd, "_github_client", lambda cfg: Down())
+def test_gate_exits_2_when_github_cannot_be_asked(repo, capsys, monkeypatch, gh_server, gh_env):
+    gh_server.inject("GET", r"/check-runs$", status=502, times=None)
+    use_server(monkeypatch, {**gh_env, "ISSUE_FLOW_GITHUB_RETRIES": "0"})
     code, out, err = run(capsys, repo)
     assert code == 2
     assert "502" in err and len(err.strip().splitlines()) == 1
