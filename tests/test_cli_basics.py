@@ -62,8 +62,14 @@ def test_status_does_not_import_what_only_github_commands_need(repo, module):
 
 
 def test_unknown_command_and_bad_option_exit_2(repo):
-    assert run_cli("frobnicate", cwd=repo).code == 2
-    assert run_cli("status", "--nope", cwd=repo).code == 2
+    before = snapshot(repo)
+    res = run_cli("frobnicate", cwd=repo)
+    assert_one_line_error(res)
+    assert "No such command 'frobnicate'" in res.err and res.out == "", res
+    res = run_cli("status", "--nope", cwd=repo)
+    assert_one_line_error(res)
+    assert "No such option '--nope'" in res.err and res.out == "", res
+    assert snapshot(repo) == before
 
 
 def test_status_in_a_plain_repo(repo):
@@ -115,6 +121,9 @@ def test_pyproject_section_is_read(repo):
     (repo / "docs").rename(repo / "notes")
     res = run_cli("status", "7", cwd=repo)
     assert res.code == 0, res
+    assert "#7" in res.out and "1/2" in res.out, res  # the folder under notes/, its ticks counted
+    (repo / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    assert run_cli("status", "7", cwd=repo).code == 2  # without the section, docs/ has no #7
 
 
 def test_environment_defaults_for_repository_and_api(repo, monkeypatch):

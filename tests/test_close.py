@@ -212,8 +212,11 @@ def test_dry_run_prints_the_plan_and_sends_nothing(repo, server):
 
 
 def test_dry_run_needs_no_token(repo, server):
+    before = snapshot(repo)
     res = close(repo, server, "462", "--dry-run", GITHUB_TOKEN=None)
     assert res.code == 0, res
+    assert "#462" in res.out, res
+    assert snapshot(repo) == before and server.requests == []  # nothing written, GitHub not asked
 
 
 def test_no_token_is_a_one_line_error_and_changes_nothing(repo, server):
