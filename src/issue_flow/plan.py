@@ -8,8 +8,9 @@ How to use it (a command converted to the executor):
 
 1. Build a :class:`Plan`: ``plan.write(path, old, new, why)`` for files, ``plan.add(action)``
    for anything else -- :class:`GitCommit`, :class:`GitTag`, :class:`GitHubCall`, or an
-   action of a use-case (``workflows.gate.GateRecord``, ``GateRun``). ``before_writes=True``
-   puts an action before the file writes (a remote edit a local file then records).
+   action of a use-case (``workflows.gate_results.GateRecord``,
+   ``workflows.gate_run.GateRun``). ``before_writes=True`` puts an action before the file
+   writes (a remote edit a local file then records).
 2. Hand it to :func:`execute` (or ``output.run_plan`` / ``output.plan_json``): under
    ``dry_run`` nothing happens and each action says what it would do; otherwise the
    actions before the writes run in order, every file is written at once (all or none,

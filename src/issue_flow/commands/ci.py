@@ -62,18 +62,19 @@ def record(app: Any, rev: str | None, strict: bool, dry_run: bool, as_json: bool
       issue-flow ci record
       issue-flow ci record --strict --json
     """
+    from issue_flow.errors import CheckFailed
     from issue_flow.workflows import ci as ci_tracking
     from issue_flow.workflows import gate as gates
-    from issue_flow.errors import CheckFailed
+    from issue_flow.workflows.gate_results import GateRecord, read_reports, results_path
     from issue_flow.output import actions_summary, emit_json
     from issue_flow.plan import Plan, execute
 
     cfg = app.config
     sha = _sha(cfg, rev)
-    entries = gates.read_reports(cfg, sha)
+    entries = read_reports(cfg, sha)
     plan = Plan(root=cfg.root)
     if entries:
-        plan.add(gates.GateRecord(cfg, sha, entries))
+        plan.add(GateRecord(cfg, sha, entries))
     outcome = execute(plan, dry_run=dry_run)
     results = ci_tracking.recorded_table(cfg, sha, entries)
     if as_json:
@@ -84,7 +85,7 @@ def record(app: Any, rev: str | None, strict: bool, dry_run: bool, as_json: bool
         if dry_run:
             click.echo("dry run: nothing recorded")
         elif entries:
-            where = os.path.relpath(gates.results_path(cfg, sha), cfg.root)
+            where = os.path.relpath(results_path(cfg, sha), cfg.root)
             click.echo(f"recorded {', '.join(entries)} in {where}")
         else:
             click.echo("nothing recorded: no report file found")

@@ -83,8 +83,10 @@ def command(
     commands, the logs they would write, the records) and the results as they stand,
     and exits 0: nothing was judged.
     """
-    from issue_flow.workflows import gate as gates
     from issue_flow.adapters import git
+    from issue_flow.workflows import gate as gates
+    from issue_flow.workflows.gate_results import GateRecord
+    from issue_flow.workflows.gate_run import GateRun, plan_gates
     from issue_flow.output import actions_summary, emit_json
     from issue_flow.plan import execute
 
@@ -99,19 +101,19 @@ def command(
     def progress(msg: str) -> None:
         click.echo(msg, err=True)
 
-    plan = gates.plan_gates(cfg, sha, record=record, run=run, rerun=again, echo=progress, verbose=verbose)
+    plan = plan_gates(cfg, sha, record=record, run=run, rerun=again, echo=progress, verbose=verbose)
     writes = record or run or bool(again)
     if dry_run and not as_json:
         click.echo(plan.render(cfg.root))
     outcome = execute(plan, dry_run=dry_run)
-    records = [a for a in plan.calls if isinstance(a, gates.GateRecord)]
+    records = [a for a in plan.calls if isinstance(a, GateRecord)]
     if records and not dry_run:
         names = ", ".join(records[0].entries)
         click.echo(f"recorded for {sha[:12]} from report files: {names}", err=True)
     elif record and not records:
         click.echo(f"recorded for {sha[:12]} from report files: none (no report file found)", err=True)
     pending = records[0].entries if records and dry_run else None
-    ran = [] if dry_run else [a.gate.name for a in plan.calls if isinstance(a, gates.GateRun)]
+    ran = [] if dry_run else [a.gate.name for a in plan.calls if isinstance(a, GateRun)]
     results = gates.evaluate(cfg, sha, _github_client(cfg), pending=pending, ran=ran)
     if as_json:
         data = [r.to_dict() for r in results]

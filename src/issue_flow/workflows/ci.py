@@ -214,7 +214,7 @@ class Update:
 
 def _stale_source(cfg: Config, sha: str, gate: str) -> str | None:
     """The newest other commit that has a result for ``gate`` (its SHA), if any."""
-    from issue_flow.workflows import gate as gates
+    from issue_flow.workflows import gate_results as gates
 
     directory = gates.results_dir(cfg)
     if not directory.is_dir():
@@ -235,7 +235,7 @@ def _stale_source(cfg: Config, sha: str, gate: str) -> str | None:
 
 def plan_update(cfg: Config, number: int, sha: str) -> Update:
     """The plan writing the results recorded for ``sha`` into #number's TRACKING rows."""
-    from issue_flow.workflows import gate as gates
+    from issue_flow.workflows import gate_results as gates
     from issue_flow.model.issues import load_issue
     from issue_flow.plan import Plan
 

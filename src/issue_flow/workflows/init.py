@@ -130,7 +130,7 @@ def _match(jobs: list[str], words: tuple[str, ...], avoid: tuple[str, ...] = ())
 
 def propose_gates(root: Path) -> list[Proposal]:
     """The gates the repository's own scripts and workflows suggest (see the module docstring)."""
-    from issue_flow.workflows.gate import runner_of
+    from issue_flow.workflows.gate_run import runner_of
 
     jobs = workflow_jobs(root)
     proposals: list[Proposal] = []
