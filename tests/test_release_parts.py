@@ -190,7 +190,7 @@ def test_help_has_examples_and_the_parts():
 
 
 def test_tags_read_from_git_agree_with_git(repo):
-    from issue_flow.workflows.release import local_tags
+    from issue_flow.workflows.release_versions import local_tags
 
     sh(repo, "tag", "v0.9.1")
     sh(repo, "tag", "-a", "voice-agent-backend-v0.2.1", "-m", "x")

@@ -14,48 +14,11 @@ checked and do not count. One GET per package; nothing is written.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
-from issue_flow.errors import CheckFailed, IssueFlowError
-
-
-def check_packages(cfg: Any, names: tuple[str, ...], registry: str | None) -> list[dict[str, Any]]:
-    from issue_flow import fsutil
-    from issue_flow.workflows import release as releasing
-    from issue_flow.adapters import registry as reg
-
-    settings = releasing.release_settings(cfg)
-    pkgs = releasing.select_packages(cfg, names or None)
-    rows: list[dict[str, Any]] = []
-    for pkg in pkgs:
-        row: dict[str, Any] = {"package": pkg.name, "manifest": pkg.manifest, "name": None, "version": None,
-                               "registry": None, "published": None, "checked": False, "why": None}
-        rows.append(row)
-        if not pkg.manifest.endswith("package.json"):
-            row["why"] = "not an npm package"
-            continue
-        try:
-            doc = json.loads(fsutil.read_bytes(cfg.root / pkg.manifest))
-        except (ValueError, RecursionError):
-            raise IssueFlowError(f"{pkg.manifest}: malformed JSON") from None
-        name, version = doc.get("name"), doc.get("version")
-        if not isinstance(name, str) or not isinstance(version, str):
-            raise IssueFlowError(f"{pkg.manifest}: no \"name\" and \"version\" strings")
-        row.update(name=name, version=version)
-        if doc.get("private") is True:
-            row["why"] = "private"
-            continue
-        publish = doc.get("publishConfig")
-        pc = publish.get("registry") if isinstance(publish, dict) and isinstance(publish.get("registry"), str) else None
-        row["registry"] = reg.registry_for(name, cfg.root, explicit=registry, publish_config=pc, configured=settings.registry)
-    for row in rows:
-        if row["registry"] is not None:
-            row["published"] = reg.is_published(row["registry"], row["name"], row["version"])
-            row["checked"] = True
-    return rows
+from issue_flow.errors import CheckFailed
 
 
 EXAMPLES = """
@@ -92,6 +55,7 @@ def command(app: Any, registry: str | None, packages: tuple[str, ...], as_json: 
     written.
     """
     from issue_flow.output import actions_output, actions_summary, emit_json
+    from issue_flow.workflows.published import check_packages
 
     cfg = app.config
     rows = check_packages(cfg, packages, registry)
