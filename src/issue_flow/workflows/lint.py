@@ -109,7 +109,15 @@ _REPOSITORY = re.compile(r"github\.com/([\w.-]+/[\w.-]+)/issues/")
 _BACKLINKS = re.compile(r"(?:#|ISSUE-)(\d+)")
 
 
-def _folder_class():
+_FOLDER_CLASS: type | None = None
+
+
+def _folder_class() -> type:
+    """:class:`IssueFolder` reading through lint's cache (defined on first use: the model
+    is imported lazily)."""
+    global _FOLDER_CLASS
+    if _FOLDER_CLASS is not None:
+        return _FOLDER_CLASS
     from issue_flow.model.document import Document
     from issue_flow.model.issues import IssueFolder
 
@@ -139,6 +147,7 @@ def _folder_class():
             super().forget()
             self.read_cache.clear()
 
+    _FOLDER_CLASS = _Folder
     return _Folder
 
 
