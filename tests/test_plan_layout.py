@@ -38,3 +38,16 @@ def test_the_use_cases_moved_to_workflows_without_shims():
         assert not (SRC / f"{old}.py").exists(), old
     for new in ("release", "release_docs", "gate", "ci"):
         assert (SRC / "workflows" / f"{new}.py").is_file(), new
+
+
+def test_the_split_modules_stay_small_or_say_why():
+    names = [
+        "plan.py", "adapters/process.py", "adapters/git_background.py", "workflows/published.py",
+        *(p.relative_to(SRC).as_posix() for p in sorted((SRC / "workflows").glob("release*.py"))),
+        *(p.relative_to(SRC).as_posix() for p in sorted((SRC / "workflows").glob("gate*.py"))),
+    ]
+    for name in names:
+        text = (SRC / name).read_text(encoding="utf-8")
+        lines = text.count("\n")
+        assert text.startswith('"""'), name
+        assert lines <= 400 or "Over ~400 lines" in text.split('"""')[1], (name, lines)

@@ -28,7 +28,11 @@ An action is anything with ``describe(root)`` (text for ``--dry-run``), ``to_dic
 
 Over ~400 lines on purpose: the plan, its executor and the generic actions (a file
 write with its diff, a git commit, a git tag, a GitHub call) are one contract that every
-writer relies on; split, each half would need the other's internals.
+writer relies on: the executor reads the actions' order and kinds (``before_writes``,
+the file writes applied at once), ``Plan.render`` and ``Outcome.to_data`` are the
+actions' ``describe``/``to_dict``. The byte-level diff helpers at the end
+(``_common_prefix``/``_common_suffix``/``_shift``) serve ``FileWrite.render`` alone;
+kept here, a ``--dry-run`` loads one module less.
 """
 
 from __future__ import annotations

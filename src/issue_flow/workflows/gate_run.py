@@ -24,17 +24,8 @@ from issue_flow.config import Config, Gate
 from issue_flow.errors import IssueFlowError
 from issue_flow.plan import Action, Plan
 from issue_flow.records import record
-from issue_flow.workflows.gate_results import (
-    GateRecord,
-    _entry,
-    _private_dir,
-    _rel,
-    check_sha,
-    load_results,
-    read_reports,
-    results_path,
-    save_results,
-)
+from issue_flow.workflows.gate_results import GateRecord, _entry, _private_dir, _rel, check_sha, load_results
+from issue_flow.workflows.gate_results import read_reports, results_path, save_results
 
 Echo = Callable[[str], None]
 PROGRESS_SECONDS = 10.0  # how often "still running" is said
