@@ -22,7 +22,7 @@ from issue_flow.model.scan import Scan, scan, split_cells
 from issue_flow.model.status import StatusCell, Style, parse_status, status_body, table_style
 from issue_flow.records import record
 
-_BOLD_LABEL = re.compile(r"\*\*(.+?)\*\*")
+BOLD_LABEL = re.compile(r"\*\*(.+?)\*\*")
 _HEADER = re.compile(r"\s*\*\*([A-Za-z][\w /-]*?)(?::\*\*|\*\*:)[ \t]*(.*)$")
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -193,7 +193,7 @@ class Document:
             text = self.line_text(it.line)
             box = it.task_col + 1
             content = text[box + 2 :].strip()
-            m = _BOLD_LABEL.match(content)
+            m = BOLD_LABEL.match(content)
             label = strip_markup(m.group(1)).strip(" :") if m else None
             out.append(Task(it.line, it.depth, text[box] in "xX", box, content, label or None))
         return out

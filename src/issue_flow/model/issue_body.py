@@ -1,9 +1,35 @@
-"""A GitHub issue's body read as an issue folder's criteria and summary (for ``new``)."""
+"""A GitHub issue's body read as the model reads documents: its task list (the remote side
+of ``sync``), and the criteria and summary of an issue folder (for ``new``)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from issue_flow.model.document import Document, Task
+
+CRITERIA_HEADING = r"acceptance criteria"  # the section of a body that holds the criteria
+
+
+def remote_tasks(doc: Document) -> list[Task]:
+    """The task list of an issue body: the top-level tasks under an "Acceptance criteria"
+    heading when the body has one (and tasks there), else the top-level tasks of the whole
+    body. Read with the fence- and comment-aware scanner, so tasks in code fences or HTML
+    comments are not tasks. ``sync`` pairs these with the README's criteria, ``new`` turns
+    them into the README's criteria, so both read the body the same way."""
+    tasks = doc.tasks
+    span = doc.section(CRITERIA_HEADING)
+    if span is not None:
+        inside = [t for t in tasks if span[0] < t.line < span[1]]
+        if inside:
+            tasks = inside
+    if not tasks:
+        return []
+    top = min(t.depth for t in tasks)
+    return [t for t in tasks if t.depth == top]
+
 
 @dataclass
 class Criterion:
@@ -26,7 +52,7 @@ class Criterion:
 # ------------------------------------------------------------------ the issue body
 #
 # The criteria are the body's task list as ``issue-flow sync`` reads it
-# (:func:`issue_flow.workflows.sync_merge.remote_tasks`: the top-level tasks under an "Acceptance
+# (:func:`remote_tasks`: the top-level tasks under an "Acceptance
 # criteria" heading when there is one, else all top-level tasks; not in fences or comments).
 # Each becomes one line: the item's first paragraph, its lines joined. The README needs a
 # bold label on every criterion (its status row pairs with it by label); an item without
@@ -50,14 +76,13 @@ _FIRST_WORDS = 5
 
 def read_issue_body(body: str | None) -> tuple[list[Criterion], str | None]:
     """(criteria, Summary Markdown or None) of a GitHub issue body."""
-    from issue_flow.workflows import sync_merge as syncing
     from issue_flow.model.document import Document, norm
 
     text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         return [], None
     doc = Document(None, text)
-    tasks = syncing.remote_tasks(doc)
+    tasks = remote_tasks(doc)
     if not tasks:
         return [], _summary(doc, set())
 
@@ -68,7 +93,7 @@ def read_issue_body(body: str | None) -> tuple[list[Criterion], str | None]:
     drop: set[int] = set()
     heads = doc.headings
     for k, h in enumerate(heads):
-        if re.search(syncing.CRITERIA_HEADING, h.text, re.IGNORECASE):
+        if re.search(CRITERIA_HEADING, h.text, re.IGNORECASE):
             end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(doc.lines))
             drop.update(range(h.line, end))
     for t in tasks:
@@ -103,7 +128,7 @@ def _one_line(doc, line: int, first: str) -> str:
 
 def _item_end(doc, line: int, content_col: int) -> int:
     """The line after the last line of the list item starting at ``line``."""
-    from issue_flow.model.scan import BLANK, TEXT, _indent
+    from issue_flow.model.scan import BLANK, TEXT, indentation
 
     kinds = doc.structure.kinds
     last = line
@@ -112,7 +137,7 @@ def _item_end(doc, line: int, content_col: int) -> int:
         if kinds[j] == BLANK:
             j += 1
             continue
-        col, _n = _indent(doc.line_text(j))
+        col, _n = indentation(doc.line_text(j))
         if col >= content_col or (kinds[j] == TEXT and j == last + 1):
             last = j
             j += 1
@@ -162,11 +187,11 @@ def _candidates(content: str):
 
 
 def _criterion(content: str, label: str | None, done: bool, taken: set[str]) -> Criterion:
-    from issue_flow.model.document import _BOLD_LABEL, norm, strip_markup
+    from issue_flow.model.document import BOLD_LABEL, norm, strip_markup
     from issue_flow.mdescape import md_inline
 
     if label:
-        m = _BOLD_LABEL.match(content)
+        m = BOLD_LABEL.match(content)
         rest = content[m.end() :] if m else content
         sm = re.match(r"\s*[-–—:]+\s*|\s+", rest)
         sep = sm.group(0) if sm else ""

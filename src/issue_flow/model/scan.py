@@ -95,7 +95,7 @@ class Scan:
         return [i for i in self.items if i.task_col is not None]
 
 
-def _indent(text: str) -> tuple[int, int]:
+def indentation(text: str) -> tuple[int, int]:
     """(columns, characters) of leading whitespace, tabs to the next multiple of 4."""
     n = len(text) - len(text.lstrip(" \t"))
     if "\t" not in text[:n]:
@@ -204,7 +204,7 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
         if text[:1] in _WHITE:
-            col, nch = _indent(text)
+            col, nch = indentation(text)
             body = text[nch:]
             blank = not body.strip()
         else:  # most lines start at column 0 with something visible
@@ -395,7 +395,7 @@ def scan(lines: list[str]) -> Scan:
         if im and not (para and not stack and not was_quote and _cannot_interrupt(im, body)):
             marker = im.group(1)
             after = body[im.end(1) :]
-            pad_col, pad_n = _indent(after)
+            pad_col, pad_n = indentation(after)
             rest = after[pad_n:]
             if not rest.strip():
                 content_col = col + len(marker) + 1
@@ -457,7 +457,7 @@ def _table_header(texts: list[str], i: int, body: str, base: int) -> bool:
     dcount = _delimiter_cells(texts[i + 1])
     if dcount is None or dcount != _header_cells(body):
         return False
-    ncol, _ = _indent(texts[i + 1])
+    ncol, _ = indentation(texts[i + 1])
     return 0 <= ncol - base < 4
 
 

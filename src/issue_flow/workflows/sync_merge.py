@@ -6,10 +6,11 @@ the last sync), asks :func:`merge` what to do, and plans the answer.
 
 The sides
     *Local* is the README's acceptance criteria (top-level tasks under the "Acceptance
-    criteria" heading). *Remote* is the task list of the issue body, read with the same
-    fence- and comment-aware scanner: the top-level tasks under an "Acceptance criteria"
-    heading when the body has one, else the top-level tasks of the whole body. Tasks in code
-    fences or HTML comments are not tasks.
+    criteria" heading). *Remote* is the task list of the issue body as the model reads it
+    (:func:`~issue_flow.model.issue_body.remote_tasks`, which ``new`` reads too), with the
+    same fence- and comment-aware scanner: the top-level tasks under an "Acceptance
+    criteria" heading when the body has one, else the top-level tasks of the whole body.
+    Tasks in code fences or HTML comments are not tasks.
 
 Pairing
     Items are paired by bold label when both have one (``**Fix** – …``), else by normalised
@@ -63,6 +64,7 @@ from typing import Iterable, Mapping, Sequence
 
 from issue_flow.errors import IssueFlowError
 from issue_flow.model.document import Document, Task, norm, strip_markup
+from issue_flow.model.issue_body import remote_tasks  # the remote side, as the model reads a body
 
 SAME = "same"
 PULL = "pull"  # copy the remote state into the README
@@ -72,7 +74,6 @@ LOCAL_ONLY = "local-only"
 REMOTE_ONLY = "remote-only"
 
 BASE_VERSION = 1
-CRITERIA_HEADING = r"acceptance criteria"  # the section of a body that holds the criteria
 
 
 # --------------------------------------------------------------------------- items
@@ -109,20 +110,6 @@ class Box:
 
 def boxes(tasks: Iterable[Task]) -> list[Box]:
     return [Box.from_task(t) for t in tasks]
-
-
-def remote_tasks(doc: Document) -> list[Task]:
-    """The task list of an issue body (see the module docstring for which tasks count)."""
-    tasks = doc.tasks
-    span = doc.section(CRITERIA_HEADING)
-    if span is not None:
-        inside = [t for t in tasks if span[0] < t.line < span[1]]
-        if inside:
-            tasks = inside
-    if not tasks:
-        return []
-    top = min(t.depth for t in tasks)
-    return [t for t in tasks if t.depth == top]
 
 
 def pair(local: Sequence[Box], remote: Sequence[Box]) -> list[tuple[int | None, int | None, str]]:
