@@ -1,5 +1,8 @@
 """The parent's README gains a child in its Follow-ups list (``new --parent``, ``lint --fix``).
 
+Which section is the Follow-ups list is decided here once (:func:`follow_ups_section`), for
+this edit and for ``close``'s pointer to the resolved child.
+
 A surgical edit that only adds lines:
 
 - a ``## Follow-ups`` section exists: the item is appended after its last line;
@@ -13,8 +16,14 @@ The parent's line endings are kept; a child already listed there is not added ag
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-_FOLLOW_UPS = re.compile(r"follow[- ]?ups\s*$", re.IGNORECASE)
+if TYPE_CHECKING:
+    from issue_flow.model.document import Document
+
+# "Follow-ups", "Followups", "Follow up", "Follow-up work", "**Follow-ups** (open)" … —
+# matched on the heading's words, its markup left out.
+FOLLOW_UPS_HEADING = re.compile(r"follow[- ]?ups?\b", re.IGNORECASE)
 _DOCS_SECTION = re.compile(r"doc(?:ument)?s in this folder\b", re.IGNORECASE)
 
 
@@ -25,6 +34,25 @@ def _line_ending(lines: list[str]) -> str:
         if line.endswith("\n"):
             return "\n"
     return "\n"
+
+
+def follow_ups_section(doc: Document) -> tuple[int, int] | None:
+    """(heading line, end line) of the parent's Follow-ups list: the first heading, other
+    than the document's title, whose words start with "Follow-up(s)" (any spelling of
+    :data:`FOLLOW_UPS_HEADING`, markup aside), up to the next heading of its level or
+    higher; None when there is none. The title is left out because it names the issue (an
+    issue may be called "Follow-up to …"), not a list."""
+    from issue_flow.model.document import strip_markup
+
+    heads = doc.headings
+    title = doc.title
+    for k, h in enumerate(heads):
+        if title is not None and h.line == title.line:
+            continue
+        if FOLLOW_UPS_HEADING.match(strip_markup(h.text)):
+            end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(doc.lines))
+            return h.line, end
+    return None
 
 
 def add_follow_up(text: str, number: int, href: str, title: str) -> str | None:
@@ -44,16 +72,10 @@ def add_follow_up(text: str, number: int, href: str, title: str) -> str | None:
     eol = _line_ending(lines)
     item = f"- [#{number}]({href}) — {md_inline(title)}{eol}"
 
-    section = None
-    for k, h in enumerate(heads):
-        if h.level >= 2 and _FOLLOW_UPS.match(strip_markup(h.text)):
-            end = next((x.line for x in heads[k + 1 :] if x.level <= h.level), len(lines))
-            section = (h, end)
-            break
-
+    section = follow_ups_section(doc)
     if section is not None:
-        h, end = section
-        body = range(h.line + 1, end)
+        start, end = section
+        body = range(start + 1, end)
         listed = re.compile(rf"(?:#|ISSUE-){number}(?!\d)")
         if any(listed.search(lines[i]) for i in body if kinds[i] not in (FENCE, CODE, HTML)):
             return None
@@ -63,7 +85,7 @@ def add_follow_up(text: str, number: int, href: str, title: str) -> str | None:
         elif content:
             at, new = content[-1] + 1, [eol, item]
         else:
-            at, new = h.line + 1, [eol, item]
+            at, new = start + 1, [eol, item]
     else:
         docs_head = next((h for h in heads if h.level >= 2 and _DOCS_SECTION.match(strip_markup(h.text))), None)
         if docs_head is not None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from issue_flow.model.document import Document
+from issue_flow.model.followups import follow_ups_section
 
 _VERSION = r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?"
 _VERSIONS = re.compile(rf"^\s*({_VERSION}(?:\s*(?:/|,|and|&)\s*{_VERSION})*)\s*\.?\s*$")
@@ -95,7 +96,7 @@ def add_resolution_pointer(doc: Document, child: int, link: str, resolution: Res
     child_ref = re.compile(rf"#{child}(?!\d)")
 
     # 1. a Follow-ups section that links the child: extend that line
-    span = doc.section(r"^follow[- ]?ups?\b")
+    span = follow_ups_section(doc)
     if span is not None:
         for i in range(span[0] + 1, span[1]):
             text = doc.line_text(i)
