@@ -76,7 +76,7 @@ def test_parallel_lint_finds_what_serial_lint_finds(corpus, monkeypatch):
 
 def test_parallel_status_is_serial_status(corpus, monkeypatch):
     from issue_flow import parallel
-    from issue_flow.commands import status
+    from issue_flow.workflows import status
     from issue_flow.config import load_config
 
     monkeypatch.setenv("ISSUE_FLOW_NO_CACHE", "1")

@@ -359,7 +359,7 @@ def test_open_items_are_cached_by_file_identity(repo, monkeypatch):
     import os
     import time
 
-    from issue_flow.commands import status
+    from issue_flow.workflows import status
 
     def age(path: Path) -> None:  # older than the two seconds a fresh file is never cached
         old = time.time() - 10

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 
-from issue_flow.commands.status_view import _cells, cut
+from issue_flow.commands.status_view import cells, cut
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 ESC = re.compile(r"\x1b\[")
@@ -28,7 +28,7 @@ def test_status_of_the_corpus_fits_the_width_and_matches_its_snapshot(corpus, co
     res = status(corpus, columns=columns)
     assert res.code == 0, res
     lines = res.out.rstrip("\n").split("\n")
-    assert all(_cells(line) <= columns for line in lines), [l for l in lines if _cells(l) > columns]
+    assert all(cells(line) <= columns for line in lines), [l for l in lines if cells(l) > columns]
     data = json.loads(status(corpus, "--json").out)
     shown = {int(m.group(1)) for line in lines if (m := re.match(r"#(\d+)", line))}
     assert shown == {i["number"] for i in data["issues"]}
@@ -114,4 +114,4 @@ def test_one_issue_lists_open_items_per_document_with_addresses(corpus):
 def test_cut_marks_what_it_cuts():
     assert cut("abcdef", 4) == "abc…"
     assert cut("abc", 4) == "abc"
-    assert _cells(cut("✅✅✅✅", 5)) <= 5
+    assert cells(cut("✅✅✅✅", 5)) <= 5

@@ -1,64 +1,12 @@
-"""``issue-flow status [N] [--json]``: progress of every issue, or the open items of one."""
+"""``issue-flow status [N] [--json]``: progress of every issue, or the open items of one.
+
+Parses the arguments, asks :func:`issue_flow.workflows.status.status` for the data, and
+prints it (as JSON, or through :mod:`issue_flow.commands.status_view`).
+"""
 
 from __future__ import annotations
 
 import click
-
-from issue_flow.errors import IssueFlowError
-
-
-def collect(cfg, number: int | None) -> dict:
-    """Summaries of every issue (or of one), with children worked out from the parents.
-
-    One pass: each issue is summarised (from the cache when its documents did not change)
-    and dropped before the next, so memory stays flat on large trees. ``status N`` also
-    lists the issue's open items with their addresses.
-    """
-    from issue_flow.model.issues import discover, load_issue
-    from issue_flow.model.summaries import SCHEMA, SummaryCache
-
-    disc = discover(cfg)
-    if number is not None:
-        load_issue(cfg, number, disc)  # a clear error for an unknown number
-    skipped = [{"path": s.path, "reason": s.reason} for s in disc.skipped]
-    cache = SummaryCache(cfg.root)
-    summaries, errors, keys = cache.summaries(cfg, sorted(disc.folders.values(), key=lambda r: r.number))
-    for ref, message in errors:
-        if number == ref.number:
-            raise IssueFlowError(message)
-        skipped.append({"path": ref.path.relative_to(cfg.root).as_posix(), "reason": message, "error": True})
-    if number is None:
-        cache.forget_others(keys)
-    cache.save()
-    children: dict[int, list[int]] = {}
-    for s in summaries:
-        parent = s["parent"]
-        if parent is not None and parent != s["number"]:
-            children.setdefault(parent, []).append(s["number"])
-    out = []
-    for s in summaries:
-        if number is not None and s["number"] != number:
-            continue
-        entry = dict(s)
-        entry["children"] = sorted(children.get(s["number"], []))
-        if number is not None:
-            entry["open_items"] = open_items(load_issue(cfg, number, disc))
-        out.append(entry)
-    return {"schema": SCHEMA, "issues": out, "skipped": skipped if number is None else []}
-
-
-def open_items(folder) -> list[dict]:
-    """The items of one issue that are not done, with their addresses."""
-    from issue_flow.model.items import items
-
-    out = []
-    for it in items(folder):
-        if it.done is True:
-            continue
-        if it.done is None and it.row is not None and it.table is not None and it.table.status(it.row).marker:
-            continue  # N/A
-        out.append({"address": it.address, "kind": it.kind, "index": it.index, "name": it.name, "section": it.section})
-    return out
 
 
 @click.command()
@@ -93,11 +41,11 @@ def command(app, number: str | None, as_json: bool, open_only: bool, drift: bool
     from issue_flow.commands import status_view as view
     from issue_flow.model.issues import parse_number
     from issue_flow.output import emit_json
+    from issue_flow.workflows.status import status
 
     n = parse_number(number) if number is not None else None
     p = parse_number(parent, "--parent") if parent is not None else None
-    data = collect(app.config, n)
-    data = view.select(data, open_only=open_only, drift=drift, parent=p, label=label)
+    data = status(app.config, n, open_only=open_only, drift=drift, parent=p, label=label)
     if as_json:
         emit_json(data)
         return

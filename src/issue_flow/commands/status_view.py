@@ -6,6 +6,10 @@ width (``COLUMNS`` honoured, as ``shutil.get_terminal_size`` reads it). Colour o
 terminal and never with ``NO_COLOR``. Skipped entries fold into one line unless
 ``--verbose``. ``status N`` reads like ``gh issue view``: the title, the counts, each
 document's open items with their addresses, and the drift.
+
+Text only (no click, no file): it stays with the command because what it decides — the
+terminal's width, colour or not, ``NO_COLOR`` — is about the terminal the command prints
+to; the data it formats, and its filters, are :mod:`issue_flow.workflows.status`'s.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import os
 import shutil
 import unicodedata
-from typing import Any, Callable
+from typing import Callable
 
 BAR_MIN_WIDTH = 100  # terminals narrower than this get no progress bar
 BAR = 10
@@ -27,18 +31,18 @@ def use_colour(stream_is_tty: bool) -> bool:
     return stream_is_tty and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def _cells(text: str) -> int:
+def cells(text: str) -> int:
     """Terminal columns of ``text`` (wide characters take two)."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
 def cut(text: str, room: int) -> str:
     """``text`` cut to ``room`` columns, ending in … when cut."""
-    if _cells(text) <= room:
+    if cells(text) <= room:
         return text
     out, used = "", 0
     for ch in text:
-        w = _cells(ch)
+        w = cells(ch)
         if used + w > room - 1:
             break
         out += ch
@@ -112,7 +116,7 @@ def render_list(data: dict, *, columns: int, colour: bool, verbose: bool = False
         num_w = max(len(f"{'  ' * d}#{i['number']}") for d, i in order)
         tasks_w = max(len(f"{i['tasks']['done']}/{i['tasks']['total']}") for _, i in order)
         flags = {i["number"]: _flags(i) for _, i in order}
-        flags_w = min(max((_cells(f) for f in flags.values()), default=0), 24)
+        flags_w = min(max((cells(f) for f in flags.values()), default=0), 24)
         with_bar = columns >= BAR_MIN_WIDTH
         for depth, it in order:
             t = it["tasks"]
@@ -124,9 +128,9 @@ def render_list(data: dict, *, columns: int, colour: bool, verbose: bool = False
                 parts.append(paint(_bar(t["done"], t["total"]), colour_of))
             if flags_w:
                 f = cut(flags[it["number"]], flags_w)
-                f += " " * (flags_w - _cells(f))
+                f += " " * (flags_w - cells(f))
                 parts.append(paint(f, "red") if "drift" in f else f)
-            used = sum(_cells(p) for p in [num, tasks]) + (BAR if with_bar else 0) + (flags_w if flags_w else 0)
+            used = sum(cells(p) for p in [num, tasks]) + (BAR if with_bar else 0) + (flags_w if flags_w else 0)
             used += 2 * (len(parts))
             parts.append(cut(it["title"] or it["path"], max(8, columns - used)))
             lines.append("  ".join(parts).rstrip())
@@ -183,19 +187,3 @@ def render_one(it: dict, *, columns: int, colour: bool) -> str:
             addr = o["address"].ljust(addr_w)
             lines.append(f"  ☐ {paint(addr, 'dim')}  {cut(o['name'], max(10, columns - addr_w - 6))}".rstrip())
     return "\n".join(lines)
-
-
-def select(data: dict[str, Any], *, open_only: bool, drift: bool, parent: int | None, label: str | None) -> dict:
-    """The issues that pass the filters (the summary line counts what is shown)."""
-    out = []
-    for it in data["issues"]:
-        if open_only and it["tasks"]["done"] >= it["tasks"]["total"]:
-            continue
-        if drift and not (it["drift"] or it.get("unpaired")):
-            continue
-        if parent is not None and it["parent"] != parent:
-            continue
-        if label is not None and label.casefold() not in [x.casefold() for x in it.get("labels", [])]:
-            continue
-        out.append(it)
-    return dict(data, issues=out)

@@ -1,6 +1,6 @@
 """``issue-flow report``: every issue on one static page, or as a Markdown job summary.
 
-The data is ``status --json`` (:func:`issue_flow.commands.status.collect`) plus, for
+The data is ``status --json`` (:func:`issue_flow.workflows.status.collect`) plus, for
 each issue, its open items (one more pass over the issues, each loaded once and dropped)
 and the release folders under ``docs/releases/``. Both outputs render from templates
 under ``templates/report/`` (overridable like every template): ``index.html.j2``
@@ -33,7 +33,7 @@ BAR_WIDTH = 10
 def build(cfg) -> dict[str, Any]:
     """Everything the page and the summary show."""
     from issue_flow import links
-    from issue_flow.commands.status import collect
+    from issue_flow.workflows.status import collect
 
     data = collect(cfg, None)
     issues = data["issues"]
@@ -100,7 +100,7 @@ def _open_items(cfg, numbers: set[int]) -> dict[int, list[dict]]:
     changed within the last two seconds is never cached. Any problem with the cache means
     reading the documents.
     """
-    from issue_flow.commands.status import open_items
+    from issue_flow.workflows.status import open_items
     from issue_flow.model.issues import IssueFolder, discover
 
     cache = _ItemsCache(cfg)
