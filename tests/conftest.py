@@ -132,14 +132,21 @@ def copy_tree(src: Path, dst: Path) -> Path:
     return dst
 
 
-@pytest.fixture
-def corpus_copy(corpus, tmp_path) -> Path:
-    """A writable copy of the corpus with a git repository, as a user's checkout."""
-    root = copy_tree(corpus, tmp_path / "repo")
+@pytest.fixture(scope="session")
+def _corpus_checkout(corpus, tmp_path_factory) -> Path:
+    """The corpus committed in a git repository, built once a session (per worker): the
+    ``git add`` of its files is most of what a copy would cost."""
+    root = copy_tree(corpus, tmp_path_factory.mktemp("corpus-checkout") / "repo")
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "corpus")
     return root
+
+
+@pytest.fixture
+def corpus_copy(_corpus_checkout, tmp_path) -> Path:
+    """A writable copy of the corpus with a git repository, as a user's checkout."""
+    return copy_tree(_corpus_checkout, tmp_path / "repo")
 
 
 def git(root: Path, *args: str) -> str:
