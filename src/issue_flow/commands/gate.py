@@ -21,11 +21,9 @@ def _github_client(cfg: Any) -> Any:
     is known; otherwise gates are judged from local evidence alone. Building the client
     sends no request; GitHub is asked only about gates with no result recorded locally.
     """
-    from issue_flow.github_session import open_github
+    from issue_flow.github_session import optional_github
 
-    if not cfg.repository:
-        return None
-    return open_github(cfg, required=False)
+    return optional_github(cfg)[0]
 
 
 EXAMPLES = """

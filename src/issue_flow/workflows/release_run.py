@@ -41,13 +41,9 @@ def github_for_gates(cfg: Any) -> Any:
     the adapter sends no request; GitHub is asked only about gates with no result
     recorded locally for HEAD.
     """
-    from issue_flow import tokens
+    from issue_flow.github_session import optional_github
 
-    if not tokens.token() or not cfg.repository:
-        return None
-    from issue_flow.github_session import open_github
-
-    return open_github(cfg, required=False)
+    return optional_github(cfg)[0]
 
 
 def output_key(name: str) -> str:
