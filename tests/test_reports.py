@@ -220,10 +220,13 @@ def test_guess_format():
     assert r.guess_format(b"hello") is None
 
 
-def test_summary_to_dict():
-    s = r.ReportSummary(tests=2, failures=0, errors=0, skipped=1, duration_s=1.25, failed_names=[], suites=1, format="junit")
-    d = s.to_dict()
-    assert d["tests"] == 2 and d["duration_s"] == 1.25 and d["format"] == "junit"
+def test_a_parsed_report_is_recorded_as_plain_json(tmp_path):
+    """What a report file becomes in the results a gate records (JSON, no NaN, every count)."""
+    s = r.parse_report(write(tmp_path, "junit.xml", JUNIT))
+    assert json.loads(json.dumps(s.to_dict(), allow_nan=False)) == {
+        "tests": 5, "failures": 1, "errors": 0, "skipped": 1, "duration_s": 2.345,
+        "failed_names": ["VoiceAgent retries on 502"], "suites": 2, "format": "junit", "warnings": 0,
+    }
 
 
 # --------------------------------------------------------------------------- NaN and Infinity
