@@ -261,6 +261,15 @@ def test_create_comment_survives_faults_without_duplicates(gh, gh_server, github
         assert github_waits == [fault["retry_after"]]  # waited what GitHub asked, once
 
 
+@pytest.mark.real_time  # the one write that sleeps its Retry-After for real
+def test_a_write_sleeps_its_retry_after_for_real(gh, gh_server):
+    gh_server.inject("POST", COMMENTS, status=403, retry_after=1)
+    start = time.monotonic()
+    gh.create_comment(1, f"x {MARK}", MARK)
+    assert time.monotonic() - start >= 0.9
+    assert gh_server.count("POST", COMMENTS) == 2 and len(gh_server.comments(1)) == 1
+
+
 def test_create_comment_gives_up_when_posts_keep_failing(gh, gh_server):
     gh_server.inject("POST", COMMENTS, status=500, times=None)
     with pytest.raises(IssueFlowError, match="500") as info:
