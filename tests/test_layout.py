@@ -146,3 +146,42 @@ def test_every_module_loads_alone_in_a_fresh_interpreter():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert res.stdout == ""
+
+
+def _private_uses(module: str, tree: ast.Module, modules: set[str]) -> list[str]:
+    """Names with a leading underscore that ``module`` takes from another module of the
+    package: imported by name, or read as an attribute of an imported module."""
+    found: list[str] = []
+    aliases: dict[str, str] = {}  # local name -> module of the package it is bound to
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name in modules and a.asname:
+                    aliases[a.asname] = a.name
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("issue_flow"):
+            for a in node.names:
+                full = f"{node.module}.{a.name}"
+                if full in modules:
+                    aliases[a.asname or a.name] = full
+                elif a.name.startswith("_") and not a.name.startswith("__") and node.module != module:
+                    found.append(f"{module}: from {node.module} import {a.name}")
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and aliases[node.value.id] != module
+        ):
+            found.append(f"{module}: {aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_module_uses_another_modules_private_names():
+    """Between modules only public names: a private name is the module's own business, and
+    a use from outside is a joint nobody sees when the module changes."""
+    trees = _trees()
+    modules = set(trees)
+    found = [use for module, tree in trees.items() for use in _private_uses(module, tree, modules)]
+    assert found == []

@@ -50,6 +50,11 @@ def set_repository(root: Path | str | None) -> None:
     _repository = Path(os.path.abspath(root)) if root is not None else None
 
 
+def repository() -> Path | None:
+    """The repository set by :func:`set_repository` (None before a configuration is loaded)."""
+    return _repository
+
+
 def hasher():
     """A BLAKE2b hash object (128-bit digest) for cache keys.
 

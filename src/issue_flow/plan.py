@@ -411,7 +411,7 @@ def execute(plan: Plan, root: Path | None = None, *, dry_run: bool = False) -> O
     outcome = Outcome([Step(a) for a in plan.actions])
     if dry_run:
         return outcome
-    root = root or plan.root or fsutil._repository
+    root = root or plan.root or fsutil.repository()
     for w in plan.writes:
         fsutil.resolve_target(w.path, root)
     pending: list[FileWrite] = []

@@ -43,7 +43,7 @@ class TagExists(GitError):
     """The tag to create exists already."""
 
 
-def _env() -> dict[str, str]:
+def git_env() -> dict[str, str]:
     env = dict(os.environ)
     env["LC_ALL"] = "C"
     env["LANGUAGE"] = "C"
@@ -61,7 +61,7 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _git(root: Path | str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_git(root: Path | str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), *args],
@@ -69,7 +69,7 @@ def _git(root: Path | str, *args: str, check: bool = True) -> subprocess.Complet
             text=True,
             encoding="utf-8",
             errors="replace",
-            env=_env(),
+            env=git_env(),
             stdin=subprocess.DEVNULL,
         )
     except FileNotFoundError:
@@ -100,7 +100,7 @@ def _check_rev(rev: str) -> None:
 
 def head_sha(root: Path | str) -> str:
     """The full SHA of HEAD."""
-    proc = _git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
+    proc = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
     if proc.returncode == 0:
         return proc.stdout.strip()
     if proc.stderr.strip():
@@ -111,7 +111,7 @@ def head_sha(root: Path | str) -> str:
 def resolve(root: Path | str, rev: str) -> str:
     """The full SHA of the commit ``rev`` names (a SHA, a prefix, a branch, a tag…)."""
     _check_rev(rev)
-    proc = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
+    proc = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}", check=False)
     sha = proc.stdout.strip()
     if proc.returncode == 0 and _SHA.fullmatch(sha):
         return sha
@@ -135,7 +135,7 @@ def dirty_paths(root: Path | str, ignore: Iterable[str] = (STATE_DIR,), limit: i
     Same rules as :func:`is_clean`; at most ``limit`` of them when given.
     """
     prefixes = tuple(ignore)
-    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=none")
+    proc = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=normal", "--ignore-submodules=none")
     fields = proc.stdout.split("\0")
     found: list[str] = []
     i = 0
@@ -171,7 +171,7 @@ def tag_exists(root: Path | str, tag: str) -> bool:
     """Whether ``refs/tags/<tag>`` exists (an invalid tag name never exists)."""
     if not tag or tag.startswith("-"):
         return False
-    proc = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False)
+    proc = run_git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}", check=False)
     if proc.returncode != 0 and "not a git repository" in proc.stderr:
         raise _error(root, ["rev-parse"], proc.stderr)
     return proc.returncode == 0
@@ -181,7 +181,7 @@ def tag_commit(root: Path | str, tag: str) -> str | None:
     """The SHA of the commit the tag ``tag`` points at, None when there is no such tag."""
     if not tag or tag.startswith("-"):
         return None
-    proc = _git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}", check=False)
+    proc = run_git(root, "rev-parse", "--verify", "--quiet", f"refs/tags/{tag}^{{commit}}", check=False)
     if proc.returncode != 0:
         if "not a git repository" in proc.stderr:
             raise _error(root, ["rev-parse"], proc.stderr)
@@ -194,7 +194,7 @@ def changed(root: Path | str, paths: Sequence[Path | str]) -> list[str]:
     if not paths:
         return []
     rel = [os.path.relpath(os.path.join(str(root), str(p)), str(root)) for p in paths]
-    proc = _git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *rel)
+    proc = run_git(root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", *rel)
     return [item[3:] for item in proc.stdout.split("\0") if len(item) > 3 and item[2] == " "]
 
 
@@ -203,13 +203,13 @@ def existing_tags(root: Path | str, tags: Iterable[str]) -> set[str]:
     wanted = [t for t in tags if t and not t.startswith("-") and not any(c in t for c in "*?[\\")]
     if not wanted:
         return set()
-    proc = _git(root, "tag", "--list", *wanted)
+    proc = run_git(root, "tag", "--list", *wanted)
     return set(proc.stdout.split()) & set(wanted)
 
 
 def current_branch(root: Path | str) -> str | None:
     """The checked-out branch, None on a detached HEAD."""
-    proc = _git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    proc = run_git(root, "symbolic-ref", "--quiet", "--short", "HEAD", check=False)
     if proc.returncode != 0 and "not a git repository" in proc.stderr:
         raise _error(root, ["symbolic-ref"], proc.stderr)
     return proc.stdout.strip() or None if proc.returncode == 0 else None
@@ -221,7 +221,7 @@ def default_branch(root: Path | str, remote: str = "origin") -> str | None:
     None when unknown (no such remote, or its HEAD was never fetched); callers fall back
     to the configured ``default_branch``.
     """
-    proc = _git(root, "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD", check=False)
+    proc = run_git(root, "symbolic-ref", "--quiet", "--short", f"refs/remotes/{remote}/HEAD", check=False)
     if proc.returncode != 0:
         if "not a git repository" in proc.stderr:
             raise _error(root, ["symbolic-ref"], proc.stderr)
@@ -241,8 +241,8 @@ def commit(root: Path | str, paths: Sequence[Path | str], message: str) -> str:
     if not paths:
         raise NothingToCommit("nothing to commit: no paths given")
     rel = [os.path.relpath(os.path.join(str(root), str(p)), str(root)) for p in paths]
-    _git(root, "add", "--", *rel)
-    proc = _git(root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel, check=False)
+    run_git(root, "add", "--", *rel)
+    proc = run_git(root, "commit", "--quiet", "--no-edit", "-m", message, "--only", "--", *rel, check=False)
     if proc.returncode != 0:
         text = proc.stderr + proc.stdout
         if "nothing to commit" in text or "no changes added" in text or "nothing added" in text:
@@ -255,10 +255,10 @@ def tag(root: Path | str, name: str, message: str, rev: str = "HEAD") -> None:
     """Create the annotated tag ``name`` on ``rev``; refuses an existing or invalid name."""
     if not name or name.startswith("-"):
         raise IssueFlowError(f"invalid tag name {name!r}")
-    check = _git(root, "check-ref-format", f"refs/tags/{name}", check=False)
+    check = run_git(root, "check-ref-format", f"refs/tags/{name}", check=False)
     if check.returncode != 0:
         raise IssueFlowError(f"invalid tag name {name!r}")
     if tag_exists(root, name):
         raise TagExists(f"tag {name} already exists")
     _check_rev(rev)
-    _git(root, "tag", "--annotate", "--message", message, "--", name, rev)
+    run_git(root, "tag", "--annotate", "--message", message, "--", name, rev)

@@ -28,7 +28,7 @@ class Background:
         try:
             self.proc: Any = subprocess.Popen(
                 ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL, env=git._env(),
+                stdin=subprocess.DEVNULL, env=git.git_env(),
             )
         except OSError:
             self.proc = None

@@ -129,8 +129,24 @@ class IssueFolder:
     def load(self, path: Path) -> Document:
         doc = self._docs.get(path)
         if doc is None:
-            doc = self._docs[path] = Document.load(path)
+            doc = self._docs[path] = self.read_document(path)
         return doc
+
+    def read_document(self, path: Path) -> Document:
+        """How a document is read the first time (a subclass may build it from bytes it
+        already holds)."""
+        return Document.load(path)
+
+    def loaded(self, path: Path) -> Document | None:
+        """The document of ``path`` if it was read already, else None (nothing is read)."""
+        return self._docs.get(path)
+
+    def use(self, path: Path, doc: Document) -> None:
+        """Make ``doc`` the document of ``path`` (a copy the caller edits and writes); what
+        was derived from the documents is derived again."""
+        self._docs[path] = doc
+        for name in self._CACHED:
+            self.__dict__.pop(name, None)
 
     def doc(self, name: str) -> Document | None:
         path = self.folder / name

@@ -29,7 +29,7 @@ from issue_flow.adapters.process import TAIL_LINES, Clock  # noqa: F401  (evalua
 from issue_flow.config import Config, Gate
 from issue_flow.errors import IssueFlowError
 from issue_flow.records import factory, record
-from issue_flow.workflows.gate_results import _SHA, _read_results_file, check_sha, load_results, results_dir
+from issue_flow.workflows.gate_results import SHA_PATTERN, read_results_file, check_sha, load_results, results_dir
 from issue_flow.workflows.gate_results import record_from_reports  # noqa: F401  (judge and record: the gate API)
 
 STATUSES = ("pass", "fail", "missing", "stale", "pending")
@@ -105,10 +105,10 @@ class _OtherCommits:
             paths = directory.glob("*.json") if directory.is_dir() else []
             for path in paths:
                 other = path.stem
-                if other == self.sha or not _SHA.fullmatch(other):
+                if other == self.sha or not SHA_PATTERN.fullmatch(other):
                     continue
                 try:
-                    found.append((path.stat().st_mtime_ns, other, _read_results_file(path, str(path))))
+                    found.append((path.stat().st_mtime_ns, other, read_results_file(path, str(path))))
                 except IssueFlowError:
                     continue  # another commit's broken file is not this commit's problem
             found.sort(key=lambda x: x[0], reverse=True)

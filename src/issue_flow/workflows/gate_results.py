@@ -24,7 +24,7 @@ from issue_flow.plan import Action
 from issue_flow.records import record
 
 RECORDED_STATUSES = ("pass", "fail")
-_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+SHA_PATTERN = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 
 # --------------------------------------------------------------------------- results files
@@ -32,7 +32,7 @@ _SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 
 def check_sha(sha: str) -> str:
     """A full hexadecimal commit SHA (it names a file, so nothing else is accepted)."""
-    if not isinstance(sha, str) or not _SHA.fullmatch(sha):
+    if not isinstance(sha, str) or not SHA_PATTERN.fullmatch(sha):
         raise IssueFlowError(f"not a full commit SHA: {sha!r}")
     return sha
 
@@ -45,7 +45,7 @@ def results_path(cfg: Config, sha: str) -> Path:
     return results_dir(cfg) / f"{check_sha(sha)}.json"
 
 
-def _rel(cfg: Config, path: Path) -> str:
+def rel_path(cfg: Config, path: Path) -> str:
     try:
         return path.relative_to(cfg.root).as_posix()
     except ValueError:
@@ -76,7 +76,7 @@ def _validate_entry(name: str, entry: Any, where: str) -> dict[str, Any]:
     return entry
 
 
-def _read_results_file(path: Path, where: str) -> dict[str, dict[str, Any]]:
+def read_results_file(path: Path, where: str) -> dict[str, dict[str, Any]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -95,23 +95,23 @@ def _read_results_file(path: Path, where: str) -> dict[str, dict[str, Any]]:
 def load_results(cfg: Config, sha: str) -> dict[str, dict[str, Any]]:
     """The results recorded for ``sha`` (empty when none); a malformed file is an error."""
     path = results_path(cfg, sha)
-    return _read_results_file(path, _rel(cfg, path))
+    return read_results_file(path, rel_path(cfg, path))
 
 
 def save_results(cfg: Config, sha: str, entries: dict[str, dict[str, Any]]) -> Path:
     """Merge ``entries`` into the results file of ``sha`` (atomic, under the repo lock)."""
     path = results_path(cfg, sha)
-    _private_dir(path.parent)
+    private_dir(path.parent)
     with fsutil.repo_lock(cfg.root):
-        current = _read_results_file(path, _rel(cfg, path))
+        current = read_results_file(path, rel_path(cfg, path))
         for name, entry in entries.items():
-            current[name] = _validate_entry(name, dict(entry, sha=sha), _rel(cfg, path))
+            current[name] = _validate_entry(name, dict(entry, sha=sha), rel_path(cfg, path))
         data = (json.dumps(current, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         fsutil.atomic_write(path, data)
     return path
 
 
-def _entry(status: str, *, sha: str, source: str, summary: Any = None, duration: float | None = None, detail: str = "") -> dict[str, Any]:
+def make_entry(status: str, *, sha: str, source: str, summary: Any = None, duration: float | None = None, detail: str = "") -> dict[str, Any]:
     entry: dict[str, Any] = {
         "status": status,
         "tests": None,
@@ -159,7 +159,7 @@ def read_reports(cfg: Config, sha: str, gates: Iterable[Gate] | None = None) -> 
             continue
         summary = parse_report(path, gate.format)
         status = "pass" if summary.passed else "fail"
-        out[gate.name] = _entry(status, sha=sha, source=f"report {gate.report}", summary=summary)
+        out[gate.name] = make_entry(status, sha=sha, source=f"report {gate.report}", summary=summary)
     return out
 
 
@@ -190,11 +190,11 @@ class GateRecord(Action):
         return f"gate results of {', '.join(self.entries)}"
 
     def describe(self, root: Path | None = None) -> str:
-        where = _rel(self.cfg, results_path(self.cfg, self.sha))
+        where = rel_path(self.cfg, results_path(self.cfg, self.sha))
         return f"record gate results {', '.join(self.entries)} for {self.sha[:12]} in {where}"
 
     def to_dict(self, root: Path | None = None) -> dict[str, Any]:
-        where = _rel(self.cfg, results_path(self.cfg, self.sha))
+        where = rel_path(self.cfg, results_path(self.cfg, self.sha))
         return {"action": self.kind, "sha": self.sha, "gates": list(self.entries), "path": where,
                 "status_of": {name: e.get("status") for name, e in self.entries.items()}}
 
@@ -208,12 +208,12 @@ class GateRecord(Action):
 
 
 
-def _private_dir(path: Path) -> None:
+def private_dir(path: Path) -> None:
     """Make ``path`` (results, logs, reports) with a ``.gitignore`` of ``*``: git status never shows them.
 
     They are this machine's evidence about commits, not part of any commit.
     """
-    fsutil.resolve_target(path / ".gitignore", fsutil._repository)  # inside the repository, links followed
+    fsutil.resolve_target(path / ".gitignore", fsutil.repository())  # inside the repository, links followed
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():

@@ -24,7 +24,7 @@ from issue_flow.config import Config, Gate
 from issue_flow.errors import IssueFlowError
 from issue_flow.plan import Action, Plan
 from issue_flow.records import record
-from issue_flow.workflows.gate_results import GateRecord, _entry, _private_dir, _rel, check_sha, load_results
+from issue_flow.workflows.gate_results import GateRecord, make_entry, private_dir, rel_path, check_sha, load_results
 from issue_flow.workflows.gate_results import read_reports, results_path, save_results
 
 Echo = Callable[[str], None]
@@ -62,7 +62,7 @@ class GateRun(Action):
         return f"run of gate {self.gate.name}"
 
     def _paths(self) -> tuple[str, str]:
-        return _rel(self.cfg, log_path(self.cfg, self.gate, self.sha)), _rel(self.cfg, results_path(self.cfg, self.sha))
+        return rel_path(self.cfg, log_path(self.cfg, self.gate, self.sha)), rel_path(self.cfg, results_path(self.cfg, self.sha))
 
     def describe(self, root: Path | None = None) -> str:
         log, results = self._paths()
@@ -254,7 +254,7 @@ def prepare(cfg: Config, gate: Gate, sha: str) -> Prepared:
     tool, separator = found
     fmt, template = RUNNER_ARGS[tool]
     path = own_report_path(cfg, gate, sha)
-    args = template.format(path=shlex.quote(_rel(cfg, path)))
+    args = template.format(path=shlex.quote(rel_path(cfg, path)))
     return Prepared(f"{gate.command} {separator}{args}", path, fmt, own_report=True)
 
 
@@ -321,16 +321,16 @@ def run_gate(
     prep = prepare(cfg, gate, sha)
     log = log_path(cfg, gate, sha)
     fsutil.resolve_target(log, cfg.root)  # the log stays in the repository, links followed
-    _private_dir(log.parent)
+    private_dir(log.parent)
     if prep.own_report and prep.report is not None:
-        _private_dir(prep.report.parent)
+        private_dir(prep.report.parent)
         try:
             prep.report.unlink()
         except FileNotFoundError:
             pass
     before = _stamp(prep.report)
     say = echo or (lambda _msg: None)
-    say(f"{gate.name}: {prep.command}  (log: {_rel(cfg, log)})")
+    say(f"{gate.name}: {prep.command}  (log: {rel_path(cfg, log)})")
     tokens = process.secrets()
     try:
         code, timed_out, elapsed = process.run_logged(
@@ -359,17 +359,17 @@ def run_gate(
     if summary is None:
         summary = parse_summary(log_text)
     status = "pass" if code == 0 and not timed_out else "fail"
-    entry = _entry(status, sha=sha, source="run", summary=summary, duration=elapsed, detail="; ".join(details))
+    entry = make_entry(status, sha=sha, source="run", summary=summary, duration=elapsed, detail="; ".join(details))
     if summary is not None and summary.duration_s is None:
         entry["duration"] = round(elapsed, 3)
-    entry["log"] = _rel(cfg, log)
+    entry["log"] = rel_path(cfg, log)
     entry["command"] = prep.command
     note = f"; {entry['detail']}" if entry.get("detail") else ""
     say(f"{gate.name}: {status} in {elapsed:.1f}s{_counts_text(summary)}{note}")
     if status == "fail":
         rows = tail(process.redact_bytes(log_text.encode("utf-8"), tokens).decode("utf-8", "replace"))
         if rows:
-            say(f"  last {len(rows)} lines of {_rel(cfg, log)}:")
+            say(f"  last {len(rows)} lines of {rel_path(cfg, log)}:")
             for row in rows:
                 say(f"  | {row}")
     return entry

@@ -137,11 +137,8 @@ def _folder_class() -> type:
                 raise IssueFlowError(got.message)
             return got
 
-        def load(self, path: Path) -> Document:
-            doc = self._docs.get(path)
-            if doc is None:
-                doc = self._docs[path] = Document(path, self.read(path)[1])
-            return doc
+        def read_document(self, path: Path) -> Document:
+            return Document(path, self.read(path)[1])
 
         def forget(self) -> None:
             super().forget()
@@ -281,7 +278,7 @@ def check(cfg, number: int | None = None) -> Report:
         found: list[tuple] = []
         reader = f.read if isinstance(f, folder_class) else None
         for path in paths:
-            doc = f._docs.get(path) if f is not None else None
+            doc = f.loaded(path) if f is not None else None
             try:
                 if doc is not None and ("structure" in doc.__dict__ or reader is None):
                     hrefs = links(doc)  # the model's document, scanned already (or one issue's)

@@ -176,8 +176,7 @@ def _fix_drift(cfg: Any, disc: Any, number: int | None, problems: list[dict], si
         if not any(key[0] == rel for key in wanted):
             continue
         doc = load(path)
-        folder._docs[path] = doc  # edit the document the plan writes
-        folder.__dict__.pop("readme", None)
+        folder.use(path, doc)  # edit the document the plan writes
         table = folder.status_table
         if table is None:
             continue

@@ -53,7 +53,7 @@ from issue_flow.config import Config
 from issue_flow.errors import IssueFlowError
 from issue_flow.plan import FileWrite, Plan
 from issue_flow.records import factory, record
-from issue_flow.workflows.release_item import _evidence, evidence_versions, find_release_item, merged_evidence
+from issue_flow.workflows.release_item import item_evidence, evidence_versions, find_release_item, merged_evidence
 from issue_flow.workflows.release_locks import LOCKS_LISTING, Locks
 from issue_flow.workflows.release_notes import (
     DEFAULT_FOLDER,
@@ -255,12 +255,12 @@ def _plan(
     else:
         taken = git.existing_tags(cfg.root, wanted)
     if item is not None and item.done and not prerelease:
-        recorded, rest = evidence_versions(_evidence(item))
+        recorded, rest = evidence_versions(item_evidence(item))
     if not prerelease and (item is None or item.done):
         # released before: the item's evidence holds the current versions, or (an item
         # without a status row, or none at all) their tags are on HEAD
         if (item is not None and all(b.old in recorded for b in bumps)) or tags_at_head(cfg, current_tags, taken):
-            rel.already, rel.item, rel.evidence = True, item, _evidence(item)
+            rel.already, rel.item, rel.evidence = True, item, item_evidence(item)
             rel.docs_dir = docs_folder(cfg, settings, bumps, current=True)
             rel.docs_existing = rel.docs_dir.is_dir()
             rel.issue_files = [d.path for d in _docs_of(folder) if d is not None and d.path.is_file()]

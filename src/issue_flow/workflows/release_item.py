@@ -83,7 +83,7 @@ def find_release_item(folder: Any, pool: list | None = None) -> tuple[Any, str |
     return None, "no criterion or step about the release or publishing (e.g. 'Patch release', '**Publish:**')"
 
 
-def _evidence(item: Any) -> str:
+def item_evidence(item: Any) -> str:
     if getattr(item, "row", None) is None or getattr(item, "table", None) is None:
         return ""
     return item.table.status(item.row).evidence

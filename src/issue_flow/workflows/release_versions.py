@@ -233,7 +233,7 @@ def tags_at_head(cfg: Config, tags: list[str], taken: set[str]) -> bool:
     from issue_flow.adapters import git
 
     try:
-        out = git._git(cfg.root, "rev-parse", "HEAD", *[f"refs/tags/{t}^{{commit}}" for t in tags], check=False)
+        out = git.run_git(cfg.root, "rev-parse", "HEAD", *[f"refs/tags/{t}^{{commit}}" for t in tags], check=False)
     except (IssueFlowError, OSError):
         return False
     shas = out.stdout.split()
