@@ -18,9 +18,7 @@ as given and stripped of surrounding whitespace, and its base64 forms (as in a B
 
 from __future__ import annotations
 
-import base64
 import os
-import shutil
 import subprocess
 
 VARS = ("GH_TOKEN", "GITHUB_TOKEN")  # the order gh reads them in
@@ -51,6 +49,8 @@ def source() -> str:
 def _from_gh() -> str | None:
     if os.environ.get("ISSUE_FLOW_GH_AUTH", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
+    import shutil
+
     gh = shutil.which("gh")
     if gh is None:
         return None
@@ -74,6 +74,8 @@ def _from_gh() -> str | None:
 def _b64_cores(secret: bytes) -> list[str]:
     """The part of base64(anything + secret + anything) that depends on the secret alone,
     for each of the three alignments."""
+    import base64
+
     cores = []
     for shift in range(3):
         enc = base64.b64encode(b"\0" * shift + secret).decode("ascii").rstrip("=")
@@ -98,6 +100,8 @@ def secrets() -> list[str]:
             forms.add(rest)
         for form in forms:
             if len(form) >= MIN_SECRET:
+                import base64  # only when there is a secret: off the start-up path
+
                 found.add(form)
                 found.update(_b64_cores(form.encode("utf-8")))
                 found.add(base64.urlsafe_b64encode(form.encode("utf-8")).decode("ascii").rstrip("="))
