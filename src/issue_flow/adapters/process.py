@@ -135,63 +135,72 @@ def run_logged(
     tokens = tokens or []
     timed_out = False
     start = clock.now()
-    with open(log, "wb") as fh:
-        try:
-            proc = subprocess.Popen(
-                command,
-                shell=True,
-                cwd=cwd,
-                env=environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except OSError as exc:
-            raise NotStarted(exc.strerror) from None
+    # The SIGTERM handler goes in before the command starts: a SIGTERM that arrives while
+    # it starts still ends its group instead of leaving it running without us.
+    old_handler = None
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread:
+        def on_term(signum: int, frame: Any) -> None:
+            raise Terminated()
 
-        def pump() -> None:
-            assert proc.stdout is not None
-            for line in iter(proc.stdout.readline, b""):
-                fh.write(line)
-                fh.flush()
-                if verbose:
-                    say("  " + redact_bytes(line, tokens).decode("utf-8", "replace").rstrip("\r\n"))
+        old_handler = signal.signal(signal.SIGTERM, on_term)
+    proc: subprocess.Popen | None = None
+    try:
+        with open(log, "wb") as fh:
+            try:
+                proc = subprocess.Popen(
+                    command,
+                    shell=True,
+                    cwd=cwd,
+                    env=environment(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            except OSError as exc:
+                raise NotStarted(exc.strerror) from None
+            started = proc
 
-        reader = threading.Thread(target=pump, name=f"{label}-output", daemon=True)
-        reader.start()
-        old_handler = None
-        main_thread = threading.current_thread() is threading.main_thread()
-        if main_thread:
-            def on_term(signum: int, frame: Any) -> None:
-                raise Terminated()
+            def pump() -> None:
+                assert started.stdout is not None
+                for line in iter(started.stdout.readline, b""):
+                    fh.write(line)
+                    fh.flush()
+                    if verbose:
+                        say("  " + redact_bytes(line, tokens).decode("utf-8", "replace").rstrip("\r\n"))
 
-            old_handler = signal.signal(signal.SIGTERM, on_term)
-        try:
-            next_note = start + progress_every
-            while True:
-                code = proc.poll()
-                if code is not None:
-                    break
-                now = clock.now()
-                if now - start >= timeout:
-                    timed_out = True
-                    kill_group(proc)
-                    code = proc.returncode
-                    break
-                if now >= next_note:
-                    say(f"{label}: running, {now - start:.0f}s")
-                    next_note = now + progress_every
-                clock.sleep(POLL_SECONDS)
-        except (KeyboardInterrupt, Terminated):
+            reader = threading.Thread(target=pump, name=f"{label}-output", daemon=True)
+            reader.start()
+            try:
+                next_note = start + progress_every
+                while True:
+                    code = proc.poll()
+                    if code is not None:
+                        break
+                    now = clock.now()
+                    if now - start >= timeout:
+                        timed_out = True
+                        kill_group(proc)
+                        code = proc.returncode
+                        break
+                    if now >= next_note:
+                        say(f"{label}: running, {now - start:.0f}s")
+                        next_note = now + progress_every
+                    clock.sleep(POLL_SECONDS)
+            except (KeyboardInterrupt, Terminated):
+                kill_group(proc)
+                reader.join(timeout=5)
+                raise
+            reader.join(timeout=2)
+            if reader.is_alive():  # something the command started still holds its output open
+                end_group(proc.pid)
+                reader.join(timeout=5)
+    except (KeyboardInterrupt, Terminated):
+        if proc is not None and proc.poll() is None:  # the signal came while it was starting
             kill_group(proc)
-            reader.join(timeout=5)
-            raise
-        finally:
-            if main_thread:
-                signal.signal(signal.SIGTERM, old_handler if old_handler is not None else signal.SIG_DFL)
-        reader.join(timeout=2)
-        if reader.is_alive():  # something the command started still holds its output open
-            end_group(proc.pid)
-            reader.join(timeout=5)
+        raise
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, old_handler if old_handler is not None else signal.SIG_DFL)
     return code, timed_out, clock.now() - start
