@@ -16,6 +16,21 @@ from ghserver import gh_server  # noqa: F401  (the GitHub test server, a fixture
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dg_react_agent"
 
 
+def pytest_configure(config):
+    """Compile the package's bytecode once, before any test, as pip does when it installs a
+    wheel. Many tests run the CLI in a subprocess; in an editable checkout under
+    ``PYTHONDONTWRITEBYTECODE`` (as CI machines often set) each of them would otherwise
+    compile every module from source again, a third of its start-up. Done once, in the main
+    process (not in each xdist worker)."""
+    if hasattr(config, "workerinput"):
+        return
+    import compileall
+
+    import issue_flow
+
+    compileall.compile_dir(str(Path(issue_flow.__file__).parent), quiet=1)
+
+
 def missing(what: str, why: str) -> None:
     """Something a test needs is absent: skip with the reason outside CI; in CI (``CI`` set,
     where .ci/run installs or provides everything) it is a failure, never a skip."""
