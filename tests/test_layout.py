@@ -185,3 +185,20 @@ def test_no_module_uses_another_modules_private_names():
     modules = set(trees)
     found = [use for module, tree in trees.items() for use in _private_uses(module, tree, modules)]
     assert found == []
+
+
+def test_no_module_over_about_400_lines_without_the_reason_at_its_top():
+    """Small modules that say what they are; a longer one says at its top why it is one."""
+    for name, path in _modules().items():
+        text = path.read_text(encoding="utf-8")
+        lines = text.count("\n")
+        if lines > 420:  # "about 400": a few lines over are not a reason to split
+            head = ast.get_docstring(ast.parse(text)) or ""
+            assert "Over ~400 lines" in head, (name, lines)
+
+
+def test_the_use_cases_moved_to_workflows_without_shims():
+    for old in ("releasing", "releasedocs", "gates", "ci_tracking", "closing", "syncing"):
+        assert not (SRC / f"{old}.py").exists(), old
+    for new in ("release", "release_docs", "gate", "ci", "close", "sync", "check", "new", "status", "init", "lint"):
+        assert (SRC / "workflows" / f"{new}.py").is_file(), new

@@ -10,7 +10,7 @@ following the CommonMark/GFM block rules that matter for those facts. A differen
 The scanner never changes text: it reports line numbers; edits are made by
 :mod:`issue_flow.model.document`, one line at a time.
 
-It is one module (about 500 lines) on purpose: the block rules are one state machine whose
+Over ~400 lines on purpose (one module of about 500 lines): the block rules are one state machine whose
 states (fence, comment, indented code, list nesting, table) read each other's variables;
 cut apart, every piece would need the whole state anyway.
 """
