@@ -19,7 +19,6 @@ as given and stripped of surrounding whitespace, and its base64 forms (as in a B
 from __future__ import annotations
 
 import os
-import subprocess
 
 VARS = ("GH_TOKEN", "GITHUB_TOKEN")  # the order gh reads them in
 GH_TIMEOUT = 3.0  # seconds for `gh auth token`
@@ -50,6 +49,7 @@ def _from_gh() -> str | None:
     if os.environ.get("ISSUE_FLOW_GH_AUTH", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
     import shutil
+    import subprocess
 
     gh = shutil.which("gh")
     if gh is None:
