@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -43,7 +44,7 @@ def test_help_does_not_import_heavy_modules():
         "import sys\nfrom issue_flow.cli import main\n"
         "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('github', 'markdown_it', 'jinja2', 'tomlkit', 'semver', 'defusedxml',\n"
-        "         'issue_flow.model', 'issue_flow.model.document', 'subprocess', 'base64') if m in sys.modules]\n"
+        "         'issue_flow.model', 'issue_flow.model.document', 'subprocess', 'base64', 'shutil') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
@@ -230,3 +231,15 @@ def test_an_absent_tool_skips_locally_and_fails_under_ci(monkeypatch):
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI is set"):
         require_tools("no-such-tool-xyz")
+
+
+def test_help_is_as_wide_as_clicks_own_rule():
+    """--help names its width itself (no shutil): COLUMNS, at most 80, minus 2, at least 50."""
+    def widest(columns: str) -> int:
+        env = dict(os.environ, COLUMNS=columns)
+        out = subprocess.run([sys.executable, "-m", "issue_flow", "--help"], capture_output=True, text=True, env=env).stdout
+        return max(len(line) for line in out.splitlines())
+
+    assert 70 < widest("200") <= 78
+    assert widest("60") <= 58
+    assert 45 < widest("20") <= 50

@@ -235,11 +235,35 @@ def _check_arguments(argv: list[str]) -> None:
             raise IssueFlowError(f"argument {i} ({shown!r}) is not valid UTF-8 (byte {exc.start})") from None
 
 
+def _help_width() -> dict[str, int]:
+    """The width click would give its help, found without importing shutil.
+
+    click's help formatter imports shutil (and the compression modules shutil loads) for
+    ``shutil.get_terminal_size()`` unless the context names a width: a tenth of
+    ``--help``'s start-up. This is the same rule (``COLUMNS``, else the terminal of
+    stdout, else 80; at most 80, minus 2, at least 50). A width forced by click's test
+    runner is left to click."""
+    from click import formatting
+
+    if formatting.FORCED_WIDTH is not None:
+        return {}
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return {"terminal_width": max(min(columns if columns > 0 else 80, 80) - 2, 50)}
+
+
 def _main(argv: list[str] | None) -> None:
     try:
         _check_arguments(list(sys.argv[1:] if argv is None else argv))
         _actions_files()
-        rv = cli.main(args=argv, prog_name="issue-flow", standalone_mode=False)
+        rv = cli.main(args=argv, prog_name="issue-flow", standalone_mode=False, **_help_width())
     except IssueFlowError as exc:
         _fail(exc.message, exc.exit_code)
     except click.exceptions.Abort:
