@@ -92,8 +92,10 @@ def optional_github(cfg: "Config") -> "tuple[GitHub | None, str | None]":
     """
     from issue_flow import tokens
 
-    if not tokens.token():
-        return None, "no GitHub token"
+    # The repository first: it is known without asking anyone, while the token may have to
+    # come from ``gh auth token`` (a process); without a repository it is not worth asking.
     if not cfg.repository:
         return None, "no GitHub repository known"
+    if not tokens.token():
+        return None, "no GitHub token"
     return open_github(cfg, required=False), None
