@@ -125,16 +125,13 @@ def test_every_default_is_the_field_tables(repo):
 
 
 def test_the_release_settings_agree_with_the_field_table():
-    try:
-        from issue_flow.workflows import release as releasing
-    except ImportError:  # not moved yet
-        from issue_flow import releasing
+    from issue_flow.workflows import release as releasing
+
     table = config_fields.field("release")
-    settings = releasing.Settings()
-    assert [f.key for f in table.fields] == list(releasing._SETTING_TYPES)
+    settings = releasing.default_settings()
+    assert [f.key for f in table.fields] == list(releasing.Settings.__annotations__)
     for f in table.fields:
         assert getattr(settings, f.key) == config_fields.default_of(f), f.key
-        assert releasing._SETTING_TYPES[f.key] is config_fields.PYTHON_TYPES[f.kind], f.key
 
 
 def test_a_valid_configuration_loads(repo):

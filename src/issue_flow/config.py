@@ -69,7 +69,7 @@ class Config:
     lint: dict = _default("lint")  # [lint] ignore = ["KIND [PATH-GLOB]", ...]
     packages: list[Package] = factory(list)
     gates: list[Gate] = factory(lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
-    release: dict[str, Any] = _default("release")  # the [release] table, read by releasing.release_settings
+    release: dict[str, Any] = _default("release")  # the [release] table, read by workflows.release.release_settings
 
     @property
     def docs_dir(self) -> Path:

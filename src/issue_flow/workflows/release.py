@@ -56,7 +56,6 @@ from issue_flow.records import factory, record
 from issue_flow.workflows.release_item import item_evidence, evidence_versions, find_release_item, merged_evidence
 from issue_flow.workflows.release_locks import LOCKS_LISTING, Locks
 from issue_flow.workflows.release_notes import (
-    DEFAULT_FOLDER,
     diff_since,
     docs_folder,
     existing_docs,
@@ -70,53 +69,38 @@ from issue_flow.workflows.release_versions import Bump, check_tag_name, listable
 
 # --------------------------------------------------------------------------- settings
 
-DEFAULT_FOLDER = "v{version}"
-
-
 @record
 class Settings:
-    """The ``[release]`` table of the configuration."""
+    """The ``[release]`` table of the configuration (keys, types and defaults:
+    ``config_fields.RELEASE_FIELDS``)."""
 
-    folder: str = DEFAULT_FOLDER
-    other_folder: str = "{name}-v{version}"
-    package_structure: bool = False
-    locks: list[str] = factory(list)
-    report_locks: bool = True
-    registry: str | None = None
-    close_published_only: bool = False
+    folder: str
+    other_folder: str
+    package_structure: bool
+    locks: list[str]
+    report_locks: bool
+    registry: str | None
+    close_published_only: bool
 
 
-_SETTING_TYPES: dict[str, type] = {
-    "folder": str,
-    "other_folder": str,
-    "package_structure": bool,
-    "locks": list,
-    "report_locks": bool,
-    "registry": str,
-    "close_published_only": bool,
-}
+def default_settings() -> Settings:
+    """The settings of an empty ``[release]`` table."""
+    from issue_flow.config_fields import RELEASE_FIELDS, defaults
+
+    return Settings(**defaults(RELEASE_FIELDS))
 
 
 def release_settings(cfg: Config) -> Settings:
-    """The validated ``[release]`` settings (one-line error naming a bad key)."""
+    """The ``[release]`` settings, defaults filled in from the field table.
+
+    Keys, types and lock paths were checked when the configuration loaded
+    (``config_fields.validate``); what only a release fills in, the placeholders of the
+    folder rules, is checked here (one-line error naming the key)."""
     table = getattr(cfg, "release", None) or {}
     src = cfg.source.name if getattr(cfg, "source", None) else "configuration"
-    unknown = sorted(set(table) - set(_SETTING_TYPES))
-    if unknown:
-        raise IssueFlowError(f"{src}: unknown key(s) in [release]: {', '.join(unknown)} (known: {', '.join(_SETTING_TYPES)})")
-    s = Settings()
-    for key, kind in _SETTING_TYPES.items():
-        if key not in table:
-            continue
-        value = table[key]
-        if not isinstance(value, kind):
-            raise IssueFlowError(f"{src}: 'release.{key}' must be a {kind.__name__}")
+    s = default_settings()
+    for key, value in table.items():
         setattr(s, key, value)
-    if not all(isinstance(x, str) for x in s.locks):
-        raise IssueFlowError(f"{src}: 'release.locks' must be a list of paths")
-    for lock in s.locks:
-        if Path(lock).is_absolute() or ".." in Path(lock).parts or not lock.strip():
-            raise IssueFlowError(f"{src}: 'release.locks' must name paths inside the repository, not {lock!r}")
     for key in ("folder", "other_folder"):
         try:
             getattr(s, key).format(version="0.0.0", name="x", component="0.0.0")
@@ -144,7 +128,7 @@ class Release:
     issue_files: list[Path] = factory(list)
     previous_tag: str | None = None
     issues: list[dict[str, Any]] = factory(list)
-    settings: Settings = factory(Settings)
+    settings: Settings = factory(default_settings)
 
     @property
     def versions(self) -> str:
