@@ -70,6 +70,7 @@ class Config:
     packages: list[Package] = factory(list)
     gates: list[Gate] = factory(lambda: [Gate(**vars(g)) for g in DEFAULT_GATES])
     release: dict[str, Any] = _default("release")  # the [release] table, read by workflows.release.release_settings
+    configured: frozenset[str] = frozenset()  # the keys the file sets (not defaults), for rules that differ
 
     @property
     def docs_dir(self) -> Path:
@@ -187,7 +188,7 @@ def load_config(root: Path | None = None) -> Config:
     table, source = raw_config(root)
     src = source.name if source else "configuration"
     config_fields.validate(table, src, root)  # types, paths, unknown keys: one line on the first problem
-    cfg = Config(root=root, source=source)
+    cfg = Config(root=root, source=source, configured=frozenset(table))
     for f in config_fields.FIELDS:
         if f.key in table and f.kind in ("string", "strings", "table"):
             setattr(cfg, f.key, config_fields.fresh(table[f.key]))

@@ -77,13 +77,7 @@ def resolution_marker(number: int) -> str:
 
 
 def default_branch(cfg: Config) -> str:
-    from issue_flow.config import raw_config
-
-    try:
-        table, _ = raw_config(cfg.root)
-    except IssueFlowError:
-        table = {}
-    if "default_branch" in table:
+    if "default_branch" in cfg.configured:
         return cfg.default_branch
     try:
         from issue_flow.adapters import git
