@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import init_git_repo
 
+from issue_flow.adapters import process
 from issue_flow.workflows import gate as gates
+from issue_flow.workflows import gate_results
 from issue_flow.cli import main
 from issue_flow.config import load_config
 from issue_flow.errors import IssueFlowError
@@ -265,19 +267,19 @@ def test_record_binds_reports_to_head(repo, capsys):
 def test_record_from_reports(repo):
     cfg = load_config(repo)
     head = sh(repo, "rev-parse", "HEAD")
-    assert gates.record_from_reports(cfg, head) == {}
+    assert gate_results.record_from_reports(cfg, head) == {}
     (repo / "reports").mkdir()
     (repo / "reports" / "junit-test-mock.xml").write_text(JUNIT_FAIL)
-    rec = gates.record_from_reports(cfg, head)
+    rec = gate_results.record_from_reports(cfg, head)
     assert list(rec) == ["test:mock"]
     assert rec["test:mock"]["status"] == "fail" and rec["test:mock"]["failed_names"] == ["s bad"]
     (repo / "reports" / "eslint.json").write_text(ESLINT_OK)
-    gates.record_from_reports(cfg, head)
+    gate_results.record_from_reports(cfg, head)
     data = json.loads((repo / ".issue-flow" / "results" / f"{head}.json").read_text())
     assert set(data) == {"lint", "test:mock"}
     (repo / "reports" / "eslint.json").write_text("[{")
     with pytest.raises(IssueFlowError, match="eslint.json"):
-        gates.record_from_reports(cfg, head)
+        gate_results.record_from_reports(cfg, head)
 
 
 @dataclass
@@ -448,7 +450,7 @@ def test_nan_in_a_report_is_one_line_exit_2(repo, capsys):
     assert code == 2 and "junit-test-mock.xml" in err and len(err.strip().splitlines()) == 1
 
 
-class FakeClock(gates.Clock):
+class FakeClock(process.Clock):
     """A clock that moves ``step`` seconds each time it is read and never sleeps."""
 
     def __init__(self, step: float):
@@ -485,7 +487,7 @@ def test_progress_lines_and_the_log_tail_on_failure(repo):
     assert res.status == "fail" and res.detail == "exit code 3"
     assert said[0].startswith("t: ") and "(log: .issue-flow/logs/t-" in said[0]
     assert re.fullmatch(r"t: fail in \d+\.\ds; exit code 3", said[1]), said
-    assert said[2] == f"  last {gates.TAIL_LINES} lines of .issue-flow/logs/t-{head[:12]}.log:"
+    assert said[2] == f"  last {process.TAIL_LINES} lines of .issue-flow/logs/t-{head[:12]}.log:"
     assert said[3:] == [f"  | line {i}" for i in range(21, 40)] + ["  | the reason it failed"]
     assert res.log == f".issue-flow/logs/t-{head[:12]}.log"
 

@@ -3,7 +3,7 @@
 Every test builds a throw-away git repository holding copies of the corpus manifests
 (component 0.9.1 with its lock in step; backend 0.2.1 with its lock still at 0.1.2), the
 corpus folders ISSUE-462 and ISSUE-459, and gate reports for HEAD recorded with
-``gates.record_from_reports``, committed so the tree is clean.
+``gate_results.record_from_reports``, committed so the tree is clean.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from conftest import (
     snapshot,
 )
 
-from issue_flow.workflows import gate as gates
+from issue_flow.workflows import gate_results
 from issue_flow.workflows import release_docs as releasedocs
 from issue_flow.config import load_config
 
@@ -79,7 +79,7 @@ def commit_all(root: Path, msg: str) -> str:
 
 
 def record(root: Path) -> dict:
-    return gates.record_from_reports(load_config(root), head(root))
+    return gate_results.record_from_reports(load_config(root), head(root))
 
 
 def write_reports(root: Path, reports: dict[str, str]) -> None:

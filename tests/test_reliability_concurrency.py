@@ -253,7 +253,7 @@ def release_template(tmp_path_factory) -> Path:
     from conftest import CORPUS
 
     require_corpus()
-    from issue_flow.workflows import gate as gates
+    from issue_flow.workflows import gate_results
     from issue_flow.config import load_config
 
     root = tmp_path_factory.mktemp("release-template") / "repo"
@@ -276,7 +276,7 @@ def release_template(tmp_path_factory) -> Path:
     git(root, "config", "commit.gpgsign", "false")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "corpus")
-    gates.record_from_reports(load_config(root), head(root))
+    gate_results.record_from_reports(load_config(root), head(root))
     return root
 
 

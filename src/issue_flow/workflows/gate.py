@@ -25,12 +25,11 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Iterable
 
-from issue_flow.adapters.process import TAIL_LINES, Clock  # noqa: F401  (evaluate may run gates, on a Clock; a failure shows TAIL_LINES of the log)
+from issue_flow.adapters.process import Clock
 from issue_flow.config import Config, Gate
 from issue_flow.errors import IssueFlowError
 from issue_flow.records import factory, record
 from issue_flow.workflows.gate_results import SHA_PATTERN, read_results_file, check_sha, load_results, results_dir
-from issue_flow.workflows.gate_results import record_from_reports  # noqa: F401  (judge and record: the gate API)
 
 STATUSES = ("pass", "fail", "missing", "stale", "pending")
 _MAX_NAMES_SHOWN = 10
