@@ -50,6 +50,7 @@ def plan_sync(cfg: Any, number: int, *, prefer: str | None) -> dict[str, Any]:
     from issue_flow.github_session import open_github
     from issue_flow.model import items as itemmod
     from issue_flow.model.document import Document
+    from issue_flow.model.issue_body import remote_tasks as read_remote_tasks
     from issue_flow.model.issues import load_issue
     from issue_flow.plan import GitHubCall, Plan
     from issue_flow.workflows import sync_merge as merging
@@ -64,7 +65,7 @@ def plan_sync(cfg: Any, number: int, *, prefer: str | None) -> dict[str, Any]:
     gh = open_github(cfg)
     assert gh is not None
     issue = gh.get_issue(number)
-    remote_tasks = merging.remote_tasks(Document(None, issue.body))
+    remote_tasks = read_remote_tasks(Document(None, issue.body))
     merged = merging.merge(merging.boxes(criteria), merging.boxes(remote_tasks), base, prefer)
 
     plan = Plan()
