@@ -43,6 +43,38 @@ class TagExists(GitError):
     """The tag to create exists already."""
 
 
+_found: tuple[str | None, str] | None = None  # (the PATH it was found on, git's path)
+
+
+def executable() -> str:
+    """The git that ``PATH`` names first, as a path (looked up once per value of ``PATH``).
+
+    Why not just ``"git"``: given a bare name, ``subprocess`` tries every ``PATH`` folder with
+    fork and exec, about 1.8 ms per command here; given a path, and with descriptors left to
+    the close-on-exec flag Python sets on every file it opens (:data:`SPAWN`), it starts
+    git with ``posix_spawn`` in about 0.3 ms. A release asks git four questions. The lookup
+    is the one ``execvp`` makes (an empty entry is the current folder); with no git on
+    ``PATH`` the bare name is returned, so starting it fails as before ("git not found").
+    """
+    global _found
+    path = os.environ.get("PATH")
+    if _found is not None and _found[0] == path:
+        return _found[1]
+    exe = "git"
+    for folder in (path if path is not None else os.defpath).split(os.pathsep):
+        candidate = os.path.join(folder or ".", "git")
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            exe = os.path.abspath(candidate)
+            break
+    _found = (path, exe)
+    return exe
+
+
+# How git is started: Python opens every file non-inheritable (PEP 446), so the child sees
+# its three standard streams only; closing the rest one by one would rule out posix_spawn.
+SPAWN = {"close_fds": False}
+
+
 def git_env() -> dict[str, str]:
     env = dict(os.environ)
     env["LC_ALL"] = "C"
@@ -51,6 +83,40 @@ def git_env() -> dict[str, str]:
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     return env
+
+
+def _head_from_files(root: Path) -> str | None:
+    """HEAD's commit read from a plain ``.git`` folder, or None to ask git.
+
+    Every release and gate asks for HEAD; reading two small files saves a git process
+    (a few milliseconds) each time. Only the plain case is read: HEAD holding a SHA
+    (detached), or ``ref: refs/heads/…`` naming a loose ref file or a ``packed-refs`` line.
+    A worktree or submodule (``.git`` a file, or ``commondir``), the reftable backend, an
+    unborn branch, a ref with ``..`` or anything unexpected returns None, and git answers.
+    """
+    gitdir = root / ".git"
+    try:
+        if not gitdir.is_dir() or (gitdir / "commondir").exists() or (gitdir / "reftable").exists():
+            return None
+        head = (gitdir / "HEAD").read_text(encoding="ascii").strip()
+        if _SHA.fullmatch(head):
+            return head
+        ref = head.removeprefix("ref: ")
+        if ref == head or not ref.startswith("refs/heads/") or any(p in ("", ".", "..") for p in ref.split("/")):
+            return None
+        loose = gitdir / ref
+        if loose.is_file():
+            sha = loose.read_text(encoding="ascii").strip()
+            return sha if _SHA.fullmatch(sha) else None
+        packed = gitdir / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="ascii").splitlines():
+                sha, _, name = line.partition(" ")
+                if name == ref:
+                    return sha if _SHA.fullmatch(sha) else None
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def _first_line(text: str) -> str:
@@ -64,7 +130,8 @@ def _first_line(text: str) -> str:
 def run_git(root: Path | str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     try:
         proc = subprocess.run(
-            ["git", "-C", str(root), *args],
+            [executable(), "-C", str(root), *args],
+            **SPAWN,
             capture_output=True,
             text=True,
             encoding="utf-8",
@@ -99,7 +166,10 @@ def _check_rev(rev: str) -> None:
 
 
 def head_sha(root: Path | str) -> str:
-    """The full SHA of HEAD."""
+    """The full SHA of HEAD (read from ``.git`` when it is plainly there, else from git)."""
+    sha = _head_from_files(Path(root))
+    if sha is not None:
+        return sha
     proc = run_git(root, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False)
     if proc.returncode == 0:
         return proc.stdout.strip()

@@ -27,8 +27,8 @@ class Background:
 
         try:
             self.proc: Any = subprocess.Popen(
-                ["git", "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                stdin=subprocess.DEVNULL, env=git.git_env(),
+                [git.executable(), "-C", str(root), *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, env=git.git_env(), **git.SPAWN,
             )
         except OSError:
             self.proc = None
