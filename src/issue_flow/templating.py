@@ -29,13 +29,13 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from issue_flow import __version__
 from issue_flow.errors import IssueFlowError
 from issue_flow.fsutil import cache_dir
+from issue_flow.records import factory, record
 from issue_flow.mdescape import FILTERS
 
 KIND_FILE = "kind.toml"
@@ -54,15 +54,15 @@ def builtin_dir() -> Path | None:
 # --------------------------------------------------------------------------- kinds
 
 
-@dataclass
+@record
 class KindSpec:
     """What ``kind.toml`` declares (its strings still unrendered)."""
 
     name: str
     description: str = ""
-    criteria: list[dict[str, str]] = field(default_factory=list)
-    phases: list[dict[str, Any]] = field(default_factory=list)
-    order: list[tuple[str, str]] = field(default_factory=list)
+    criteria: list[dict[str, str]] = factory(list)
+    phases: list[dict[str, Any]] = factory(list)
+    order: list[tuple[str, str]] = factory(list)
 
 
 class Templates:

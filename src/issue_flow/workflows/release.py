@@ -296,8 +296,10 @@ def _plan(
         items.tick(item, True, evidence)
         seen = set()
         for doc in [getattr(it, "doc", None) for it in pool] + list(_docs_of(folder)):
-            if doc is not None and id(doc) not in seen and doc.changed:
-                seen.add(id(doc))
+            if doc is None or id(doc) in seen:
+                continue
+            seen.add(id(doc))  # each document once: ``changed`` compares its whole text
+            if doc.changed:
                 rel.plan.write(doc.path, doc.original_bytes, doc.to_bytes(), f"tick {item.describe()}")
         rel.item, rel.evidence = item, evidence
     return rel
