@@ -2,21 +2,29 @@
 
 ``lint`` and a ``status`` without its cache read every document of the tree, one issue at a
 time, independently. Above :data:`PARALLEL_MIN_FILES` documents that work is split into
-contiguous chunks of issues run by forked worker processes (one per core, or
-``ISSUE_FLOW_JOBS``), and the chunks' results are joined in order, so the output is the
-serial output. Below it, or with one core, or where ``fork`` is not available, everything
-runs in the process itself: starting workers costs more than a small tree takes.
+contiguous parts of about equal weight, one per core (or ``ISSUE_FLOW_JOBS``): this process
+does the last part itself while one forked child per other part does its own and sends its
+results back, pickled, through a pipe. The parts are joined in order, so the output is the
+serial output.
+
+Why ``os.fork`` and a pipe rather than a ``multiprocessing`` pool: the pool costs about
+50 ms of CPU (its import, its threads and queues, a pickled task per chunk), more than the
+whole of a ``status`` on a tree of a few hundred documents; a fork costs a few
+milliseconds, so both cores pay from about a hundred documents on.
+
+Every child is reaped before :func:`map_in_order` returns or raises. An error in a child's
+work is raised here; a child that dies without answering (killed, out of memory) has its
+part done again here. Below the threshold, with one core, without ``fork``, or when this
+process runs other threads (forking those is unsafe), everything runs in this process.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Callable, Iterator, Sequence
 
-PARALLEL_MIN_FILES = 300  # documents; below this the workers' start-up is not paid back
-CHUNKS_PER_JOB = 8  # chunks per worker: uneven chunks still spread over the workers
-
-_work: Callable[[int], Any] | None = None  # the task of the pool being run (inherited by fork)
+PARALLEL_MIN_FILES = 120  # documents; below this a fork is not paid back (benchmarks/run.py)
 
 
 def jobs() -> int:
@@ -30,40 +38,82 @@ def jobs() -> int:
         return os.cpu_count() or 1
 
 
-def _chunk(bounds: tuple[int, int]) -> list[Any]:
-    assert _work is not None
-    return [_work(k) for k in range(*bounds)]
+def _threads_running() -> bool:
+    threading = sys.modules.get("threading")
+    return threading is not None and threading.active_count() > 1
 
 
 def map_in_order(work: Callable[[int], Any], n: int, files: int, weights: Sequence[int] | None = None) -> Iterator[Any]:
-    """``work(0) … work(n-1)``, in order; in worker processes when ``files`` (the documents the
-    work reads) reaches :data:`PARALLEL_MIN_FILES` and there is more than one core.
-
-    ``work`` runs in forked children, which inherit everything it refers to; what it returns
-    is pickled back. ``weights`` (documents per task) balance the chunks.
-    """
-    global _work
-    k = jobs()
-    if k <= 1 or files < PARALLEL_MIN_FILES or n < 2:
+    """``work(0) … work(n-1)``, in order; in part in forked children when ``files`` (the
+    documents the work reads) reaches :data:`PARALLEL_MIN_FILES` and there is more than one
+    core. What ``work`` returns (or raises) in a child must pickle; ``weights`` (documents
+    per task) balance the parts."""
+    k = min(jobs(), n)
+    if k <= 1 or files < PARALLEL_MIN_FILES or not hasattr(os, "fork") or _threads_running():
         for i in range(n):
             yield work(i)
         return
-    import multiprocessing
+    yield from _forked(work, _bounds(n, k, weights))
 
+
+def _forked(work: Callable[[int], Any], bounds: list[tuple[int, int]]) -> list[Any]:
+    import pickle
+
+    children: list[tuple[int, int, tuple[int, int]]] = []  # (pid, read end, part)
     try:
-        ctx = multiprocessing.get_context("fork")
-    except ValueError:  # no fork on this platform
-        for i in range(n):
-            yield work(i)
-        return
-    bounds = _bounds(n, k * CHUNKS_PER_JOB, weights)
-    _work = work
-    try:
-        with ctx.Pool(min(k, len(bounds))) as pool:
-            for results in pool.imap(_chunk, bounds):
-                yield from results
+        for part in bounds[:-1]:
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: its part, pickled into the pipe, then out (no cleanup)
+                code = 0
+                try:
+                    os.close(r)
+                    try:
+                        answer: tuple[bool, Any] = (True, [work(i) for i in range(*part)])
+                    except BaseException as exc:  # noqa: BLE001 - raised again in the parent
+                        answer = (False, exc)
+                    try:
+                        data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+                    except Exception as exc:  # noqa: BLE001 - an error that does not pickle
+                        data = pickle.dumps((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+                    with os.fdopen(w, "wb") as out:
+                        out.write(data)
+                except BaseException:  # noqa: BLE001 - the parent redoes the part
+                    code = 1
+                finally:
+                    os._exit(code)
+            os.close(w)
+            children.append((pid, r, part))
+        mine = [work(i) for i in range(*bounds[-1])]
+        results: list[Any] = []
+        while children:
+            pid, r, part = children[0]
+            with os.fdopen(r, "rb") as pipe:
+                data = pipe.read()
+            children.pop(0)
+            os.waitpid(pid, 0)
+            if not data:  # the child died without answering: its part is done here
+                results.extend(work(i) for i in range(*part))
+                continue
+            ok, value = pickle.loads(data)
+            if not ok:
+                raise value
+            results.extend(value)
+        return results + mine
     finally:
-        _work = None
+        for pid, r, _part in children:  # left on an error: stopped and reaped
+            try:
+                os.close(r)
+            except OSError:
+                pass
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
 
 
 def _bounds(n: int, parts: int, weights: Sequence[int] | None) -> list[tuple[int, int]]:
@@ -76,7 +126,7 @@ def _bounds(n: int, parts: int, weights: Sequence[int] | None) -> list[tuple[int
     acc = 0.0
     for i in range(n):
         acc += w[i]
-        if acc >= step * (len(out) + 1) and i + 1 < n:
+        if acc >= step * (len(out) + 1) and i + 1 < n and len(out) < parts - 1:
             out.append((start, i + 1))
             start = i + 1
     out.append((start, n))
