@@ -93,8 +93,20 @@ def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     if not a or not b:
         return 0.0
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    idx = _index(tuple(long_))
-    found = sum(1 for w in short if _found(w, idx))
+    full, prefixes, five = _index(tuple(long_))
+    found = 0
+    for w in short:  # _found, inline: pairing scores every criterion against every row
+        if w in full or w in prefixes:
+            found += 1
+            continue
+        n = len(w)
+        if n >= 5 and w[:5] in five:
+            found += 1
+            continue
+        for k in range(3, n):
+            if w[:k] in full:
+                found += 1
+                break
     return found / len(short)
 
 

@@ -208,8 +208,9 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
         if text[:1] in _WHITE:
-            col, nch = indentation(text)
-            body = text[nch:]
+            body = text.lstrip(" \t")
+            nch = len(text) - len(body)
+            col = nch if "\t" not in text[:nch] else indentation(text)[0]
             blank = not body.strip()
         else:  # most lines start at column 0 with something visible
             col = nch = 0
@@ -264,18 +265,21 @@ def scan(lines: list[str]) -> Scan:
             continue
 
         was_quote, quote = quote, False
+        c0 = body[0]
+        # A thematic break (looked for once: three rules below ask)
+        hr = c0 in "*-_" and body.count(c0) >= 3 and _HR.match(body) is not None
         # Leave open list items whose content column this line does not reach.
         base = 0
         if stack:
             # Only paragraph text may continue an item lazily (less indented); any other
             # block that starts left of the item's content column ends the item.
-            if prev_blank or not para or _starts_block(body):
+            if prev_blank or not para or (hr if c0 in "*-_" else _starts_block(body)):
                 while stack and col < stack[-1]:
                     stack.pop()
             base = stack[-1] if stack else 0
         rel = col - base
 
-        if body[0] not in _BLOCK_START and 0 <= rel < 4:
+        if c0 not in _BLOCK_START and 0 <= rel < 4:
             # Plain words (or a pipe): a table row, a table header, or paragraph text.
             prev_blank = False
             if table is not None:
@@ -312,7 +316,7 @@ def scan(lines: list[str]) -> Scan:
 
         # Table body rows continue until a blank line or another block starts.
         if table is not None:
-            if rel < 4 and not _starts_block(body) and not _ITEM.match(body):
+            if rel < 4 and not (hr if c0 in "*-_" else _starts_block(body)) and not _ITEM.match(body):
                 kinds[i] = TABLE
                 table.body.append(i)
                 i += 1
@@ -326,7 +330,6 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
 
-        c0 = body[0]
         m = _FENCE_OPEN.match(body) if c0 in "`~" else None
         if m and rel < 4 and not (m.group(1)[0] == "`" and "`" in m.group(2)):
             fence = (m.group(1)[0], len(m.group(1)), col)
@@ -386,7 +389,7 @@ def scan(lines: list[str]) -> Scan:
             i += 1
             continue
 
-        if rel < 4 and c0 in "*-_" and _HR.match(body):
+        if hr and rel < 4:
             kinds[i] = HR
             para = False
             prev_blank = False
@@ -397,11 +400,12 @@ def scan(lines: list[str]) -> Scan:
         outer = max((c for c in stack if c <= col), default=0) if col and stack else 0
         im = _ITEM.match(body) if c0 in _ITEM_START and col - outer < 4 else None
         if im and not (para and not stack and not was_quote and _cannot_interrupt(im, body)):
-            marker = im.group(1)
-            after = body[im.end(1) :]
-            pad_col, pad_n = indentation(after)
-            rest = after[pad_n:]
-            if not rest.strip():
+            marker, pad = im.group(1, 2)
+            pad_n = len(pad)
+            pad_col = pad_n if "\t" not in pad else indentation(pad)[0]
+            rest = body[im.end() :]
+            has_text = bool(rest.strip())
+            if not has_text:
                 content_col = col + len(marker) + 1
             elif pad_col > 4:
                 content_col = col + len(marker) + 1
@@ -412,13 +416,13 @@ def scan(lines: list[str]) -> Scan:
                 stack.pop()
             depth = len(stack)
             task_col = None
-            if 1 <= pad_col <= 4 and _TASK.match(rest):
+            if rest[:1] == "[" and 1 <= pad_col <= 4 and _TASK.match(rest):
                 task_col = nch + len(marker) + pad_n
             items.append(ItemInfo(i, col, marker, content_col, task_col, depth))
             stack.append(content_col)
             quote = False
             kinds[i] = ITEM
-            para = bool(rest.strip())
+            para = has_text
             empty_item = -2 if para else i
             para_start, para_depth = i + 1, len(stack)  # an underline needs text after the marker line
             prev_blank = False
