@@ -141,6 +141,18 @@ class Pairing:
         return None
 
 
+def _best(scored) -> tuple[float, int | None, bool]:
+    """(the highest score, its index, whether another has the same score) of ``(score,
+    index)`` pairs, in one pass (sorting every row and column cost most of the pairing)."""
+    best, at, tied = -1.0, None, False
+    for value, k in scored:
+        if value > best:
+            best, at, tied = value, k, False
+        elif value == best:
+            tied = True
+    return best, at, tied
+
+
 def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
     nc, nr = len(crit), len(rows)
     c_free = set(range(nc))
@@ -177,12 +189,11 @@ def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
     while changed:
         changed = False
         for i in sorted(c_free):
-            cand = sorted(((scores[(i, j)], j) for j in r_free), reverse=True)
-            if not cand or cand[0][0] < THRESHOLD or (len(cand) > 1 and cand[1][0] == cand[0][0]):
+            s, j, tied = _best(((scores[(i, j)], j) for j in r_free))
+            if j is None or s < THRESHOLD or tied:
                 continue
-            s, j = cand[0]
-            col = sorted((scores[(k, j)] for k in c_free), reverse=True)
-            if col[0] != s or (len(col) > 1 and col[1] == s):
+            top, _, col_tied = _best(((scores[(k, j)], k) for k in c_free))
+            if top != s or col_tied:
                 continue
             pairs.append((i, j))
             c_free.discard(i)
