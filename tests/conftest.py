@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from ghserver import gh_server  # noqa: F401  (the GitHub test server, a fixture for every test)
+from verdaccio import registry_pool  # noqa: F401  (the session's npm registries, one pool per session)
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dg_react_agent"
 

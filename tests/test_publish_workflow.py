@@ -13,8 +13,8 @@ from test_release_workflow import assert_green, local_registry, run_release_job,
 
 
 @pytest.fixture(scope="module")
-def twice(tmp_path_factory):
-    with local_registry(tmp_path_factory) as registry:
+def twice(tmp_path_factory, registry_pool):
+    with local_registry(registry_pool) as registry:
         if registry is None:
             pytest.skip("no local npm registry (.ci/run installs verdaccio)")
         sc = run_scenario(tmp_path_factory.mktemp("publish-twice"), "470", registry=registry)

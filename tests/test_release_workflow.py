@@ -90,20 +90,16 @@ def not_run_here(registry: Registry | None) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def local_registry(tmp_path_factory, wanted: bool = True):
-    """verdaccio on 127.0.0.1 (tests/verdaccio.py) when installed, else None (outside CI)."""
+def local_registry(pool, wanted: bool = True):
+    """verdaccio on 127.0.0.1 (tests/verdaccio.py), lent from the session's ``registry_pool``
+    for as long as the caller holds it, when installed; else None (outside CI)."""
     if not wanted or not VERDACCIO.exists():
         if wanted and os.environ.get("CI"):
             pytest.fail(f"{VERDACCIO.relative_to(ROOT)} not installed; CI is set, so that is a failure, not a skip")
         yield None
         return
-    import verdaccio
-
-    gen = verdaccio.npm_registry.__wrapped__(tmp_path_factory)
-    try:
-        yield next(gen)
-    finally:
-        gen.close()
+    with pool.lease() as registry:
+        yield registry
 
 
 # --------------------------------------------------------------------------- the workflow
@@ -449,8 +445,8 @@ def expected_ran(sc: Scenario) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def bug(tmp_path_factory):
-    with local_registry(tmp_path_factory) as registry:
+def bug(tmp_path_factory, registry_pool):
+    with local_registry(registry_pool) as registry:
         sc = run_scenario(tmp_path_factory.mktemp("release-bug"), "470", registry=registry)
         yield sc
         sc.server.stop()
@@ -588,8 +584,8 @@ def publish_backend_first(registry: Registry | None):
 
 
 @pytest.fixture(scope="module")
-def follow_up(tmp_path_factory):
-    with local_registry(tmp_path_factory) as registry:
+def follow_up(tmp_path_factory, registry_pool):
+    with local_registry(registry_pool) as registry:
         sc = run_scenario(tmp_path_factory.mktemp("release-follow-up"), "462", registry=registry,
                           before=publish_backend_first(registry))
         yield sc
