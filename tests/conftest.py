@@ -32,6 +32,24 @@ def pytest_configure(config):
     compileall.compile_dir(str(Path(issue_flow.__file__).parent), quiet=1)
 
 
+_DONT_WRITE_BYTECODE = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session):
+    """Keep the test modules' assertion-rewritten bytecode, as pytest does by default. Under
+    ``PYTHONDONTWRITEBYTECODE`` pytest rewrites every test module again in every process
+    (each xdist worker), about 2 s of CPU each; with the cache (tests/__pycache__, ignored by
+    git, checked by pytest against the source's mtime and size) a later run reads it instead.
+    Only while collecting: the tests themselves run with the environment's setting."""
+    session.config.stash[_DONT_WRITE_BYTECODE] = sys.dont_write_bytecode
+    sys.dont_write_bytecode = False
+
+
+def pytest_collection_finish(session):
+    sys.dont_write_bytecode = session.config.stash.get(_DONT_WRITE_BYTECODE, sys.dont_write_bytecode)
+
+
 def missing(what: str, why: str) -> None:
     """Something a test needs is absent: skip with the reason outside CI; in CI (``CI`` set,
     where .ci/run installs or provides everything) it is a failure, never a skip."""
