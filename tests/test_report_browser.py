@@ -126,7 +126,15 @@ class Browser:
                   features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}])
         self.call("Page.navigate", session=True, url=path.resolve().as_uri())
         self.wait_for("Page.loadEventFired")
-        self.settle()
+        self.flush()
+        self.settle(0.1)  # and a little longer, for anything later still
+
+    def flush(self) -> None:
+        """Wait until the page has rendered a frame after its load and run its task queue
+        once more: what the page reported until then (console messages, CSP violations) was
+        sent before this reply, on the same connection, so it is in ``events`` now."""
+        self.call("Runtime.evaluate", session=True, awaitPromise=True, returnByValue=True,
+                  expression="new Promise(r => requestAnimationFrame(() => setTimeout(() => r(true), 0)))")
 
     def js(self, expression: str):
         res = self.call("Runtime.evaluate", session=True, expression=expression, returnByValue=True)
