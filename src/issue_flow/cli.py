@@ -204,8 +204,42 @@ def main(argv: list[str] | None = None) -> None:
         redact_log_records()
     try:
         _main(argv)
+    except SystemExit as done:
+        sys.stdout, sys.stderr = out, err
+        if argv is None:
+            _end_process(done)
+        raise
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+def _end_process(done: SystemExit) -> None:
+    """End the console script's process now, doing what Python's own exit would do first.
+
+    Python's exit tears the interpreter down: it frees every module and object one by one,
+    ~5 ms of a 70 ms release dry run, for memory the system takes back anyway. So: wait for
+    threads still working, run the exit handlers, flush stdout and stderr, then ``os._exit``.
+    Every file issue-flow writes is closed by the one write path before the command returns.
+    Whenever one of those steps is not plain (a thread, an exit code that is not a number, a
+    stream that cannot be flushed, such as a pipe whose reader went away), this returns and
+    Python exits as usual, with click's handling of a closed pipe.
+    """
+    code = 0 if done.code is None else done.code
+    if not isinstance(code, int) or (code & 0xFF) != code:
+        return
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return
+    import atexit
+
+    atexit._run_exitfuncs()  # noqa: SLF001 - what Python's exit runs, in the same order
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):
+        return
+    os._exit(code)
 
 
 def _actions_files() -> None:
