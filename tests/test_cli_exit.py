@@ -87,3 +87,10 @@ def test_output_to_a_closed_pipe_is_no_traceback(repo):
     )
     assert p.stderr == "", p.stderr  # no "Exception ignored ... BrokenPipeError" either
     assert p.stdout.strip() == "rc=1", p.stdout  # click's rule: a reader that went away ends the run with 1
+
+
+def test_a_profiler_still_reports(repo):
+    p = subprocess.run([sys.executable, "-m", "cProfile", "-m", "issue_flow", "--version"], cwd=repo, capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "issue-flow, version" in p.stdout and "function calls" in p.stdout

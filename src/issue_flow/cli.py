@@ -221,14 +221,17 @@ def _end_process(done: SystemExit) -> None:
     threads still working, run the exit handlers, flush stdout and stderr, then ``os._exit``.
     Every file issue-flow writes is closed by the one write path before the command returns.
     Whenever one of those steps is not plain (a thread, an exit code that is not a number, a
-    stream that cannot be flushed, such as a pipe whose reader went away), this returns and
-    Python exits as usual, with click's handling of a closed pipe.
+    stream that cannot be flushed, such as a pipe whose reader went away), or a profiler,
+    tracer or coverage tool watches the run (it reports after the module returns), this
+    returns and Python exits as usual, with click's handling of a closed pipe.
     """
     code = 0 if done.code is None else done.code
     if not isinstance(code, int) or (code & 0xFF) != code:
         return
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
+        return
+    if _observed():
         return
     import atexit
 
@@ -240,6 +243,14 @@ def _end_process(done: SystemExit) -> None:
     except (OSError, ValueError):
         return
     os._exit(code)
+
+
+def _observed() -> bool:
+    """Is a profiler, a tracer or a ``sys.monitoring`` tool (coverage on 3.12+) watching?"""
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(monitoring.get_tool(i) is not None for i in range(6))
 
 
 def _actions_files() -> None:
