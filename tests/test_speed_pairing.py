@@ -27,3 +27,17 @@ def test_similarity_on_real_labels():
     for a, b in [("Get proxy log excerpt for one failing run", "Proxy log excerpt"), ("Tests added", "Test"),
                  ("Analysis", "Analyse the logs"), ("Docs updated on completion", "Issue closed"), ("", "x")]:
         assert pairing.similarity(w(a), w(b)) == _reference(w(a), w(b))
+
+
+def test_score_matrix_is_the_score_of_every_pair_on_random_tables():
+    rnd = random.Random(17)
+
+    def label() -> tuple[str, ...]:
+        return tuple("".join(rnd.choice("abcdef") for _ in range(rnd.randint(1, 8))) for _ in range(rnd.randint(0, 5)))
+
+    for _ in range(3_000):
+        crit = [pairing.Side("", label(), label() if rnd.random() < 0.5 else ()) for _ in range(rnd.randint(0, 6))]
+        rows = [pairing.Side("", label()) for _ in range(rnd.randint(0, 6))]
+        want = [[max(_reference(c.words, r.words), _reference(c.alt, r.words) if c.alt else 0.0) for r in rows] for c in crit]
+        assert pairing.score_matrix(crit, rows) == want, (crit, rows)
+        assert [[pairing.score(c, r) for r in rows] for c in crit] == want

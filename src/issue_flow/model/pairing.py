@@ -27,7 +27,7 @@ Whatever is left is unpaired and reported with both sides named; nothing is gues
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 from issue_flow.model.document import strip_markup
 from issue_flow.records import record
@@ -56,58 +56,53 @@ def _match(a: str, b: str) -> bool:
     return len(short) >= 5 and a[:5] == b[:5]
 
 
-def _index(ws: Sequence[str]) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """(words, every prefix of at least 3 letters of a word, first 5 letters of the words of
-    5 or more): what :func:`_match` compares, as sets, so that one word is matched against a
-    whole label with a few lookups."""
-    idx = _INDEX.get(ws)
-    if idx is None:
-        full = frozenset(ws)
-        prefixes = frozenset(w[:k] for w in full for k in range(3, len(w) + 1))
-        five = frozenset(w[:5] for w in full if len(w) >= 5)
-        idx = _INDEX[ws] = (full, prefixes, five)
-        if len(_INDEX) > 100_000:
-            _INDEX.clear()
-    return idx
+# How a word is matched against a whole label in one C call: a label is a set of keys, a
+# word a set of probes, and the word matches a word of the label (as _match says) exactly
+# when the two sets meet. Keys: "=" + each word and each of its prefixes of 3 letters or
+# more (the word equals, or is a prefix of, one of the label's), "5" + the first 5 letters
+# of each word of 5 or more, "<" + each word. Probes: "=" + the word, "5" + its first 5
+# letters (5 or more), "<" + each of its proper prefixes of 3 letters or more (one of the
+# label's words is a prefix of it). Both are kept across tables (labels repeat).
+_KEYS: dict[tuple[str, ...], Any] = {}  # label -> its keys' isdisjoint
+_PROBES: dict[str, frozenset[str]] = {}
 
 
-_INDEX: dict = {}
+def _keys(ws: tuple[str, ...]):
+    """``isdisjoint`` of the label's keys (see above)."""
+    got = _KEYS.get(ws)
+    if got is None:
+        keys = {"=" + w[:k] for w in ws for k in range(3, len(w))}
+        keys.update("=" + w for w in ws)
+        keys.update("5" + w[:5] for w in ws if len(w) >= 5)
+        keys.update("<" + w for w in ws)
+        if len(_KEYS) > 100_000:
+            _KEYS.clear()
+        got = _KEYS[ws] = frozenset(keys).isdisjoint
+    return got
 
 
-def _found(w: str, idx: tuple[frozenset[str], frozenset[str], frozenset[str]]) -> bool:
-    """Does ``w`` match some word of the indexed label (as :func:`_match` says)?"""
-    full, prefixes, five = idx
-    if w in full or w in prefixes:  # equal, or w a prefix (>= 3 letters) of a word
-        return True
-    n = len(w)
-    if n >= 5 and w[:5] in five:  # the same first 5 letters
-        return True
-    for k in range(3, n):  # a word (>= 3 letters) is a prefix of w
-        if w[:k] in full:
-            return True
-    return False
+def _probes(ws) -> Any:
+    """``__getitem__`` of the probes, with those of the words ``ws`` made (see above)."""
+    probes = _PROBES
+    for w in ws:
+        if w not in probes:
+            if len(probes) > 100_000:
+                probes.clear()
+            mine = {"<" + w[:k] for k in range(3, len(w))}
+            mine.add("=" + w)
+            if len(w) >= 5:
+                mine.add("5" + w[:5])
+            probes[w] = frozenset(mine)
+    return probes.__getitem__
 
 
 def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     """Share of the shorter word list's words found in the other (0.0 when either is empty)."""
     if not a or not b:
         return 0.0
-    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
-    full, prefixes, five = _index(tuple(long_))
-    found = 0
-    for w in short:  # _found, inline: pairing scores every criterion against every row
-        if w in full or w in prefixes:
-            found += 1
-            continue
-        n = len(w)
-        if n >= 5 and w[:5] in five:
-            found += 1
-            continue
-        for k in range(3, n):
-            if w[:k] in full:
-                found += 1
-                break
-    return found / len(short)
+    short, long_ = (tuple(a), tuple(b)) if len(a) <= len(b) else (tuple(b), tuple(a))
+    probe = _probes(short)
+    return (len(short) - sum(map(_keys(long_), map(probe, short)))) / len(short)
 
 
 @record
@@ -124,6 +119,40 @@ def score(c: Side, r: Side) -> float:
     if c.alt:
         best = max(best, similarity(c.alt, r.words))
     return best
+
+
+def score_matrix(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]]:
+    """``score(crit[i], rows[j])`` for every criterion ``i`` and row ``j`` of one table.
+
+    Pairing scores every criterion against every row; a function call per score cost most
+    of it. Here :func:`similarity` is inline, each label's keys and each word's probes are
+    looked up once, and a similarity is two ``map`` passes in C. The numbers are
+    :func:`score`'s (tests/test_speed_pairing.py compares them)."""
+    probe = _probes({w for side in (*crit, *rows) for w in (*side.words, *side.alt)})
+    rws = [r.words for r in rows]
+    rkeys = [_keys(rw) for rw in rws]
+    out: list[list[float]] = []
+    for c in crit:
+        cw, ca = c.words, c.alt
+        ckeys, akeys = _keys(cw), _keys(ca)
+        line: list[float] = []
+        for rw, rk in zip(rws, rkeys):
+            best = 0.0
+            if cw and rw:
+                if len(cw) <= len(rw):
+                    best = (len(cw) - sum(map(rk, map(probe, cw)))) / len(cw)
+                else:
+                    best = (len(rw) - sum(map(ckeys, map(probe, rw)))) / len(rw)
+            if ca and rw:  # a criterion's text besides its label
+                if len(ca) <= len(rw):
+                    alt = (len(ca) - sum(map(rk, map(probe, ca)))) / len(ca)
+                else:
+                    alt = (len(rw) - sum(map(akeys, map(probe, rw)))) / len(rw)
+                if alt > best:
+                    best = alt
+            line.append(best)
+        out.append(line)
+    return out
 
 
 @record
@@ -175,24 +204,18 @@ def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
     if pairs:
         modes.append("label")
 
-    memo: dict[tuple[int, int], float] = {}
-
-    def sc(i: int, j: int) -> float:
-        v = memo.get((i, j))
-        if v is None:
-            v = memo[(i, j)] = score(crit[i], rows[j])
-        return v
+    m = score_matrix(crit, rows)  # m[i][j]: the score of criterion i and row j
 
     # 2. similarity: unique mutual best at or above the threshold
-    scores = {(i, j): sc(i, j) for i in c_free for j in r_free}
     changed = True
     while changed:
         changed = False
         for i in sorted(c_free):
-            s, j, tied = _best(((scores[(i, j)], j) for j in r_free))
+            line = m[i]
+            s, j, tied = _best(((line[j], j) for j in r_free))
             if j is None or s < THRESHOLD or tied:
                 continue
-            top, _, col_tied = _best(((scores[(k, j)], k) for k in c_free))
+            top, _, col_tied = _best(((m[k][j], k) for k in c_free))
             if top != s or col_tied:
                 continue
             pairs.append((i, j))
@@ -204,10 +227,10 @@ def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
 
     # 3. position, when most positional pairs agree
     if nc == nr and nc and c_free:
-        agree = sum(1 for i in range(nc) if sc(i, i) >= AGREE)
+        agree = sum(1 for i in range(nc) if m[i][i] >= AGREE)
         if agree * 2 > nc:
             for i in sorted(c_free):
-                if i in r_free and sc(i, i) > 0:
+                if i in r_free and m[i][i] > 0:
                     pairs.append((i, i))
                     c_free.discard(i)
                     r_free.discard(i)
@@ -217,8 +240,8 @@ def pair(crit: Sequence[Side], rows: Sequence[Side]) -> Pairing:
     closest: dict[int, tuple[int, float]] = {}
     for i in c_free:
         if rows:
-            j = max(range(nr), key=lambda j: sc(i, j))
-            closest[i] = (j, sc(i, j))
+            j = max(range(nr), key=m[i].__getitem__)
+            closest[i] = (j, m[i][j])
     pairs.sort()
     mode = modes[-1] if modes else "none"
     return Pairing(mode, pairs, sorted(c_free), sorted(r_free), closest)
