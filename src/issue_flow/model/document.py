@@ -18,6 +18,7 @@ from pathlib import Path
 
 from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
+from issue_flow.model.partial import may_hold_status_table, prefix_scan, table_head
 from issue_flow.model.scan import Scan, scan, split_cells
 from issue_flow.model.status import StatusCell, Style, parse_status, status_body, table_style
 from issue_flow.records import record
@@ -139,6 +140,7 @@ class Document:
         self.path = Path(path) if path is not None else None
         self.lines: list[str] = split_lines(text)
         self._original = text
+        self._prefix: tuple[Scan, int] | None = None  # a scan of the first lines (see kind)
 
     # ------------------------------------------------------------------ I/O
 
@@ -172,6 +174,16 @@ class Document:
     def structure(self) -> Scan:
         return scan(self.lines)
 
+    def kind(self, i: int) -> str:
+        """The kind of line ``i``, from a scan of the lines up to it when the document is
+        not scanned whole yet (:func:`issue_flow.model.partial.prefix_scan`)."""
+        if "structure" in self.__dict__:
+            return self.structure.kinds[i]
+        got = self._prefix = prefix_scan(self.lines, i, self._prefix)
+        if got[1] == len(self.lines):
+            self.__dict__["structure"] = got[0]
+        return got[0].kinds[i]
+
     def line_text(self, i: int) -> str:
         return self.lines[i].rstrip("\r\n")
 
@@ -181,6 +193,17 @@ class Document:
 
     @cached_property
     def title(self) -> Heading | None:
+        """The first level-1 heading; found in the first lines when it is there, without a
+        scan of the rest."""
+        if "structure" not in self.__dict__ and self.lines:
+            self.kind(0)  # the first lines scanned (or all of them)
+        if "structure" not in self.__dict__ and self._prefix is not None:
+            part, exact = self._prefix
+            for h in part.headings:
+                if h.line >= exact:
+                    break
+                if h.level == 1:
+                    return Heading(h.line, h.level, h.text)
         for h in self.headings:
             if h.level == 1:
                 return h
@@ -202,10 +225,7 @@ class Document:
     def tables(self) -> list[Table]:
         out = []
         for t in self.structure.tables:
-            head = self.line_text(t.header)
-            hspans = split_cells(head)
-            headers = [strip_markup(head[a:b]) for a, b in hspans]
-            status_col = next((k for k, h in enumerate(headers) if _STATUS_HEADER.match(h.strip())), None)
+            hspans, headers, status_col = table_head(self.line_text(t.header), strip_markup)
             rows = []
             for ln in t.body:
                 text = self.line_text(ln)
@@ -216,24 +236,35 @@ class Document:
 
     @property
     def status_tables(self) -> list[Table]:
+        """The tables with a Status column (none, without a scan, when no header row of
+        the text names one: :func:`issue_flow.model.partial.may_hold_status_table`)."""
+        if "tables" not in self.__dict__ and not self._may_hold_status_table:
+            return []
         return [t for t in self.tables if t.status_col is not None]
 
     @cached_property
-    def _headers(self) -> dict[str, HeaderLine]:
-        """Every ``**Key:** value`` line outside code, by case-folded key (first one wins)."""
-        found: dict[str, HeaderLine] = {}
-        kinds = self.structure.kinds
+    def _may_hold_status_table(self) -> bool:
+        return may_hold_status_table("".join(self.lines), strip_markup)
+
+    @cached_property
+    def _headers(self) -> dict[str, list[HeaderLine]]:
+        """Every line of the ``**Key:** value`` form, by case-folded key, in order, inside
+        code or not (:meth:`header` asks the kind of a line only when it needs to)."""
+        found: dict[str, list[HeaderLine]] = {}
         for i, line in enumerate(self.lines):
-            if kinds[i] != "text" or "**" not in line:
+            if "**" not in line:
                 continue
             m = _HEADER.match(line.rstrip("\r\n"))
             if m:
-                found.setdefault(m.group(1).strip().casefold(), HeaderLine(i, m.group(1), m.group(2).rstrip()))
+                found.setdefault(m.group(1).strip().casefold(), []).append(HeaderLine(i, m.group(1), m.group(2).rstrip()))
         return found
 
     def header(self, key: str) -> HeaderLine | None:
         """The first ``**Key:** value`` / ``**Key**: value`` line outside code."""
-        return self._headers.get(key.casefold())
+        for h in self._headers.get(key.casefold(), ()):
+            if self.kind(h.line) == "text":
+                return h
+        return None
 
     def section(self, pattern: str) -> tuple[int, int] | None:
         """Line range (start, end) of the first heading matching ``pattern`` (regex, case-
@@ -291,7 +322,6 @@ class Document:
         ]
 
 
-_STATUS_HEADER = re.compile(r"status\b", re.IGNORECASE)
 _LABEL_HEADERS = frozenset(
     "item step task criterion criteria check gate deliverable requirement name what work "
     "milestone test area workstream goal action activity change feature scenario".split()

@@ -251,8 +251,8 @@ class IssueFolder:
     def _pairing(self) -> tuple[Table | None, Any]:
         from issue_flow.model.pairing import Side, pair
 
-        crit = self.criteria
-        tables = self.readme.status_tables
+        tables = self.readme.status_tables  # first: without one, no criteria are read
+        crit = self.criteria if tables else []
         if not crit or not tables:
             return (None, None)
         sides = [
@@ -306,18 +306,18 @@ class IssueFolder:
         out: list[Finding] = []
         doc = self.readme
         path = doc.path or self.primary_path
+        table, p = self._pairing
+        if table is None:
+            return out  # no mirror table: nothing to pair, and labels name no rows
         crit = self.criteria
         seen: dict[str, int] = {}
-        table, p = self._pairing
-        for c in crit if table is not None else ():
+        for c in crit:
             if c.label:
                 key = norm(c.label)
                 if key in seen:
                     out.append(Finding("duplicate-label", path, c.line + 1, f"criterion label '{c.label}' repeats (first at line {seen[key]}); name it by number or address"))
                 else:
                     seen[key] = c.line + 1
-        if table is None:
-            return out
         rows = [r for r in table.rows if r.ok]
         for i, j in p.pairs:
             c, r = crit[i], rows[j]

@@ -145,7 +145,7 @@ def split_cells(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _delimiter_cells(text: str) -> int | None:
+def delimiter_cells(text: str) -> int | None:
     """Number of columns of a GFM delimiter row, or None if ``text`` is not one."""
     s = text.strip()
     if not s or s[0] not in "|-:":
@@ -462,7 +462,7 @@ def _table_header(texts: list[str], i: int, body: str, base: int) -> bool:
     """Do lines i and i+1 open a GFM table (a header row, then a matching delimiter row)?"""
     if i + 1 >= len(texts):
         return False
-    dcount = _delimiter_cells(texts[i + 1])
+    dcount = delimiter_cells(texts[i + 1])
     if dcount is None or dcount != _header_cells(body):
         return False
     ncol, _ = indentation(texts[i + 1])
