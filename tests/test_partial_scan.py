@@ -112,9 +112,9 @@ def test_a_header_line_in_code_is_skipped_for_the_next_one():
 def test_prefix_scan_grows_geometrically_and_ends_whole():
     lines = [f"line {k}\n" for k in range(1000)]
     got = prefix_scan(lines, 0, None)
-    assert got[1] == 31 and len(got[0].kinds) == 32
+    assert got[1] == 7 and len(got[0].kinds) == 8
     got = prefix_scan(lines, 40, got)
-    assert got[1] == 61
+    assert got[1] == 41
     assert prefix_scan(lines, 10, got) is got
     got = prefix_scan(lines, 400, got)
     assert got[1] == 401

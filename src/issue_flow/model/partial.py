@@ -31,7 +31,7 @@ _STATUS_HEADER = re.compile(r"status\b", re.IGNORECASE)
 # A '-' followed by nothing but delimiter characters and blanks up to the line's end: every
 # delimiter row with a column holds one (its first '-').
 _DELIMITER_TAIL = re.compile(r"-[|: \t-]*[^\S\r\n]*(?:[\r\n]|\Z)")
-_FIRST_CUT = 32  # lines scanned first (the title and header lines are in the first few)
+_FIRST_CUT = 8  # lines scanned first (the title and header lines are in the first few)
 
 
 def table_head(head: str, strip_markup) -> tuple[list[tuple[int, int]], list[str], int | None]:
