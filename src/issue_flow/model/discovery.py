@@ -160,5 +160,19 @@ def discover(cfg: Config) -> Discovery:
 
     visit(str(docs), 0)
     for ref in found.folders.values():
-        ref.files.sort(key=lambda p: (p.parent != ref.path, p.name != "README.md", p.name != "TRACKING.md", str(p)))
+        ref.files.sort(key=_order(str(ref.path)))
     return found
+
+
+def _order(folder: str):
+    """The sort key of an issue's files: those directly in ``folder`` first, README.md then
+    TRACKING.md first among them, then by path. From the path's string (its folder and
+    name, as ``Path.parent`` and ``Path.name`` give them for the normalised paths a listing
+    makes): a ``Path`` made per file for ``parent`` was most of discovery's time."""
+
+    def key(p: Path) -> tuple[bool, bool, bool, str]:
+        s = str(p)
+        parent, name = os.path.split(s)
+        return (parent != folder, name != "README.md", name != "TRACKING.md", s)
+
+    return key

@@ -51,10 +51,12 @@ def may_hold_status_table(text: str, strip_markup) -> bool:
         start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
         if start == 0:
             continue  # the first line: no header row above it
-        if delimiter_cells(text[start : m.end()].rstrip("\r\n")) is None:
-            continue
         end = start - 2 if text.startswith("\r\n", start - 2) else start - 1
         head = text[max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1 : end]
+        if "|" not in head:
+            continue  # the scanner takes no line without a pipe for a header row
+        if delimiter_cells(text[start : m.end()].rstrip("\r\n")) is None:
+            continue
         if table_head(head, strip_markup)[2] is not None:
             return True
     return False
