@@ -249,14 +249,14 @@ class IssueFolder:
 
     @cached_property
     def _pairing(self) -> tuple[Table | None, Any]:
-        from issue_flow.model.pairing import Side, pair
+        from issue_flow.model.pairing import Side, pair, words
 
         tables = self.readme.status_tables  # first: without one, no criteria are read
         crit = self.criteria if tables else []
         if not crit or not tables:
             return (None, None)
         sides = [
-            Side(norm(c.label) if c.label else norm(c.text), _w(c.label or c.text), _w(c.text) if c.label else ())
+            Side(norm(c.label) if c.label else norm(c.text), words(c.label or c.text), words(c.text) if c.label else ())
             for c in crit
         ]
         best: tuple[int, Table, Any] | None = None
@@ -264,7 +264,7 @@ class IssueFolder:
             rows = [r for r in t.rows if r.ok]
             if not rows:
                 continue
-            rsides = [Side(norm(t.label(r)), _w(t.label(r))) for r in rows]
+            rsides = [Side(norm(label), words(label)) for label in map(t.label, rows)]
             p = pair(sides, rsides)
             headed = t.headers[t.label_col].strip().casefold() in _MIRROR_HEADERS if t.headers else False
             n = len(p.pairs)
@@ -379,12 +379,6 @@ class IssueFolder:
             "pairing": mode,
             "status_rows": len([r for r in table.rows if r.ok]) if table else 0,
         }
-
-
-def _w(text: str) -> tuple[str, ...]:
-    from issue_flow.model.pairing import words
-
-    return words(text)
 
 
 def load_issue(cfg: Config, number: int, discovery: Discovery | None = None) -> IssueFolder:
