@@ -13,7 +13,10 @@ How it stays fast on large trees (docs/performance.md):
   builds its documents from that text, :class:`_Folder`) and the link reading
   (:func:`issue_flow.linkcheck.file_links`, from the bytes when the scanner is not needed).
 - The model is asked only for what lint reports: an issue's primary document and TRACKING
-  (pairing, title, header lines); its other documents are read for their links only.
+  (pairing, title, header lines); its other documents are read for their links only. A
+  document is scanned whole only when that is needed: the title and header lines come from
+  its first lines, and a document with no status table has no criteria read
+  (:mod:`issue_flow.model.partial`).
 - Issues are independent tasks, run on every core above a few hundred documents
   (:mod:`issue_flow.parallel`); a task sends back tuples of strings and numbers.
 - Back-links are checked after the tasks, one read of each parent for all of its children
