@@ -94,3 +94,24 @@ def test_a_profiler_still_reports(repo):
                        text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert "issue-flow, version" in p.stdout and "function calls" in p.stdout
+
+
+GC_PROBE = "import gc, sys\nbefore = gc.get_threshold()\nimport issue_flow.cli\nprint(before, gc.get_threshold())\n"
+
+
+@pytest.mark.parametrize("name", ["issue-flow", "issue-flow-script.py"])
+def test_the_console_script_collects_rarely_from_its_first_import(tmp_path, name):
+    script = tmp_path / name
+    script.write_text(GC_PROBE)
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split(") (")[1].strip() == "50000, 20, 20)"
+
+
+def test_importing_the_cli_elsewhere_leaves_the_collector_alone(tmp_path):
+    script = tmp_path / "tool.py"
+    script.write_text(GC_PROBE)
+    p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    before, _, after = p.stdout.strip().partition(") (")
+    assert before + ")" == "(" + after
