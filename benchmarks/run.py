@@ -22,7 +22,8 @@ What it does:
    - release: ``issue-flow release 462 --minor --dry-run`` (2 packages, 2 locks, the corpus
      folders, gates recorded for HEAD; the repository of benchmarks/bench_release.py) vs
      ``tbump --dry-run --non-interactive 0.10.0`` and ``bump-my-version bump minor --dry-run``
-     bumping the root package.json of a copy;
+     bumping the root package.json of a copy (at least 21 runs whatever ``--runs`` says:
+     they are cheap, and a tenth of a second is easily moved by a busy moment);
    - scale: ``issue-flow status`` and ``lint`` on generated trees (benchmarks/gentree.py) of
      100, 1,000 and 5,000 issue folders, with peak memory (max RSS of the warm-up run, from
      ``/usr/bin/time -f %M``) and the milliseconds per folder above an empty tree;
@@ -307,7 +308,11 @@ def bench_help(rep: Report, runs: int, peers: dict) -> None:
 # --------------------------------------------------------------------------- 2. release
 
 
+RELEASE_MIN_RUNS = 21  # a run costs 0.1 s: enough runs that one busy moment does not move the median
+
+
 def bench_release(rep: Report, runs: int, peers: dict, corpus: Path, tmp: Path) -> None:
+    runs = max(runs, RELEASE_MIN_RUNS)
     section(f"release --dry-run (wall-clock median of {runs} interleaved runs)")
     compile_sources()
     exe = issue_flow_cmd()
