@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from issue_flow.model.document import Document, split_lines, strip_markup
-from issue_flow.model.partial import may_hold_status_table, prefix_scan
+from issue_flow.model.partial import may_hold_status_table, may_hold_task, prefix_scan
 from issue_flow.model.scan import scan
 
 SHAPES = [
@@ -120,3 +120,38 @@ def test_prefix_scan_grows_geometrically_and_ends_whole():
     assert got[1] == 401
     got = prefix_scan(lines, 600, got)  # most of the document: all of it
     assert got[1] == 1000 and len(got[0].kinds) == 1000
+
+
+def test_tasks_are_never_missed_and_a_text_without_a_box_is_not_scanned(corpus):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.rglob("*.md"))]
+    rnd = random.Random(19)
+    texts += [random_text(rnd) for _ in range(20_000)]
+    texts += ["- [\t] tab in the box\n- [-] dash\n- [] empty\n- [ ]\n", "* [X] done\n", "1) [x] y\n"]
+    without = 0
+    for text in texts:
+        part, whole = Document(None, text), Document(None, text)
+        assert part.tasks == whole.tasks, text[:300]  # ``part`` may skip the scan, ``whole`` is asked first below
+        if not may_hold_task(text):
+            without += 1
+            assert not scan(split_lines(text)).tasks, text[:300]
+            assert "structure" not in part.__dict__
+    assert without > 1_000 and without < len(texts)
+
+
+def test_status_counts_a_document_with_neither_tasks_nor_status_table_without_scanning_it(tmp_path):
+    from issue_flow.config import load_config
+    from issue_flow.model.issues import load_issue
+    from issue_flow.model.summaries import summarize
+
+    issue = tmp_path / "docs" / "issues" / "ISSUE-5"
+    issue.mkdir(parents=True)
+    (issue / "README.md").write_text("# Issue #5: t\n\n## Acceptance criteria\n\n- [x] **A** – a\n- [ ] **B** – b\n")
+    (issue / "ANALYSIS.md").write_text("# Analysis\n\n## Log\n\n" + "Some words, a [link](README.md).\n" * 300)
+    (tmp_path / ".issue-flow.toml").write_text("")
+    folder = load_issue(load_config(tmp_path), 5)
+    got = summarize(folder)
+    by_path = {d["path"]: d for d in got["documents"]}
+    assert by_path["docs/issues/ISSUE-5/ANALYSIS.md"]["tasks"] == {"done": 0, "total": 0}
+    assert by_path["docs/issues/ISSUE-5/README.md"]["tasks"] == {"done": 1, "total": 2}
+    analysis = folder.load(issue / "ANALYSIS.md")
+    assert "structure" not in analysis.__dict__

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
-from issue_flow.model.partial import may_hold_status_table, prefix_scan, table_head
+from issue_flow.model.partial import may_hold_status_table, may_hold_task, prefix_scan, table_head
 from issue_flow.model.scan import Scan, scan, split_cells
 from issue_flow.model.status import StatusCell, Style, parse_status, status_body, table_style
 from issue_flow.records import record
@@ -211,6 +211,10 @@ class Document:
 
     @cached_property
     def tasks(self) -> list[Task]:
+        """The task items (none, without a scan, when the text holds no box:
+        :func:`issue_flow.model.partial.may_hold_task`)."""
+        if "structure" not in self.__dict__ and not may_hold_task("".join(self.lines)):
+            return []
         out = []
         for it in self.structure.tasks:
             text = self.line_text(it.line)

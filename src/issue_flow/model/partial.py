@@ -19,6 +19,9 @@ every line of every document for that was a third of a lint of a large tree.
   delimiter row with one compiled pattern (such a row holds a ``-`` followed by nothing but
   ``|``, ``:``, ``-`` and blanks up to the line's end) and reads the line above it as a
   header: no such pair, no status table, whatever the rest of the document says.
+- **A task needs a box.** A task item's content starts with ``[ ]``, ``[x]`` or ``[X]``
+  (the scanner's rule, GitHub's): a text holding none of the three holds no task
+  (:func:`may_hold_task`), so ``status`` counts a document of prose without scanning it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ _STATUS_HEADER = re.compile(r"status\b", re.IGNORECASE)
 # A '-' followed by nothing but delimiter characters and blanks up to the line's end: every
 # delimiter row with a column holds one (its first '-').
 _DELIMITER_TAIL = re.compile(r"-[|: \t-]*[^\S\r\n]*(?:[\r\n]|\Z)")
+_BOX = re.compile(r"\[[ xX]\]")
 _FIRST_CUT = 8  # lines scanned first (the title and header lines are in the first few)
 
 
@@ -60,6 +64,11 @@ def may_hold_status_table(text: str, strip_markup) -> bool:
         if table_head(head, strip_markup)[2] is not None:
             return True
     return False
+
+
+def may_hold_task(text: str) -> bool:
+    """Could the scanner find a task item in ``text``? False only when no box is in it."""
+    return _BOX.search(text) is not None
 
 
 def prefix_scan(lines: list[str], line: int, known: tuple[Scan, int] | None) -> tuple[Scan, int]:

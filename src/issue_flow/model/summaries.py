@@ -79,6 +79,8 @@ def _count(folder: Any, per_doc: dict[str, dict[str, Any]], names: list[str]) ->
         entries: list[tuple[int, Any, Any]] = [(t.line, t, None) for t in doc.tasks]
         for table in doc.status_tables:
             entries += [(r.line, r, table) for r in table.rows if r.ok]
+        if not entries:
+            continue  # nothing to count: its headings are not needed (nor a scan for them)
         entries.sort(key=lambda e: e[0])
         is_readme = doc is readme
         for (line, obj, table), section in zip(entries, _section_paths(doc, [e[0] for e in entries])):
