@@ -137,7 +137,7 @@ class Document:
     """One Markdown file, kept as lines with their endings."""
 
     def __init__(self, path: Path | None, text: str):
-        self.path = Path(path) if path is not None else None
+        self.path = path if path is None or isinstance(path, Path) else Path(path)
         self.lines: list[str] = split_lines(text)
         self._original = text
         self._prefix: tuple[Scan, int] | None = None  # a scan of the first lines (see kind)
@@ -241,9 +241,15 @@ class Document:
     @property
     def status_tables(self) -> list[Table]:
         """The tables with a Status column (none, without a scan, when no header row of
-        the text names one: :func:`issue_flow.model.partial.may_hold_status_table`)."""
-        if "tables" not in self.__dict__ and not self._may_hold_status_table:
-            return []
+        the text names one: :func:`issue_flow.model.partial.may_hold_status_table`; none,
+        without reading rows, when the scan made already finds no such header row)."""
+        if "tables" not in self.__dict__:
+            if "structure" in self.__dict__:  # scanned already: its tables' header rows tell
+                heads = (table_head(self.line_text(t.header), strip_markup) for t in self.structure.tables)
+                if all(head[2] is None for head in heads):
+                    return []
+            elif not self._may_hold_status_table:
+                return []
         return [t for t in self.tables if t.status_col is not None]
 
     @cached_property
