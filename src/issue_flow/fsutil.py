@@ -94,7 +94,8 @@ def os_error(path: Path | str, exc: OSError, doing: str = "cannot write") -> str
 
 def read_bytes(path: Path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as f:  # what Path.read_bytes does, without a Path made per file
+            return f.read()
     except FileNotFoundError:
         raise IssueFlowError(f"{path}: file not found") from None
     except IsADirectoryError:

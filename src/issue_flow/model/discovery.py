@@ -12,6 +12,7 @@ from pathlib import Path
 
 from issue_flow.config import Config
 from issue_flow.errors import IssueFlowError
+from issue_flow.paths import rel_posix
 from issue_flow.records import factory, record
 
 _ISSUE_NAME = re.compile(r"(ISSUES?)-(\d{1,9}(?:-\d{1,9})*)(?:-(.+))?$", re.IGNORECASE)
@@ -83,7 +84,7 @@ def discover(cfg: Config) -> Discovery:
     root = cfg.root
 
     def rel(p: str | Path) -> str:
-        return Path(p).relative_to(root).as_posix()
+        return rel_posix(root, p)
 
     def add(number: int, where: Path, files: list[Path], kind: str, shared: bool) -> None:
         ref = found.folders.get(number)

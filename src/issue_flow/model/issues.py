@@ -37,6 +37,7 @@ from issue_flow.errors import IssueFlowError
 # discovery is re-exported: callers find issues and load one from this module
 from issue_flow.model.discovery import Discovery, FolderRef, Skipped, discover, issue_numbers  # noqa: F401
 from issue_flow.model.document import Document, Row, Table, Task, norm, strip_markup
+from issue_flow.paths import rel_posix
 from issue_flow.records import record
 
 PARENT_KEYS = ("Parent", "Epic (parent)", "Epic", "Parent issue")
@@ -108,7 +109,7 @@ class IssueFolder:
 
     @property
     def rel(self) -> str:
-        return self.path.relative_to(self.cfg.root).as_posix()
+        return rel_posix(self.cfg.root, self.path)
 
     @property
     def folder(self) -> Path:
@@ -122,9 +123,9 @@ class IssueFolder:
         if len(same) <= 1:
             return path.name
         try:
-            return path.relative_to(self.folder).as_posix()
+            return rel_posix(self.folder, path)
         except ValueError:
-            return path.relative_to(self.cfg.root).as_posix()
+            return rel_posix(self.cfg.root, path)
 
     def load(self, path: Path) -> Document:
         doc = self._docs.get(path)

@@ -23,6 +23,7 @@ from typing import Any
 
 from issue_flow import __version__
 from issue_flow.errors import IssueFlowError
+from issue_flow.paths import rel_posix
 
 CACHE_VERSION = f"3/{__version__}"
 RACY_SECONDS = 2.0
@@ -36,7 +37,7 @@ def summarize(folder: Any) -> dict[str, Any]:
     for path in folder.files:
         name = folder.name_of(path)
         names.append(name)
-        per_doc[name] = {"path": path.relative_to(folder.cfg.root).as_posix(), "tasks": {"done": 0, "total": 0}, "sections": {}}
+        per_doc[name] = {"path": rel_posix(folder.cfg.root, path), "tasks": {"done": 0, "total": 0}, "sections": {}}
     if any("#" in n or ":" in n for n in names):
         done, total = _count_by_address(folder, per_doc)
     else:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from issue_flow.errors import IssueFlowError
+from issue_flow.paths import rel_posix
 from issue_flow.records import record
 
 
@@ -237,14 +238,9 @@ def check(cfg, number: int | None = None) -> Report:
     from issue_flow.model.issues import discover, load_issue
 
     root = cfg.root
-    prefix = os.path.join(str(root), "")
-
     def rel(path) -> str:
         s = os.fspath(path)
-        if s.startswith(prefix) and len(prefix) > 1:
-            return s[len(prefix):].replace(os.sep, "/")
-        p = Path(path)
-        return p.relative_to(root).as_posix() if p.is_absolute() else str(p)
+        return rel_posix(root, s) if os.path.isabs(s) else s
 
     disc = discover(cfg)
     folder_class = _folder_class()
