@@ -115,3 +115,11 @@ def test_cut_marks_what_it_cuts():
     assert cut("abcdef", 4) == "abc…"
     assert cut("abc", 4) == "abc"
     assert cells(cut("✅✅✅✅", 5)) <= 5
+
+
+def test_columns_of_ascii_wide_and_combining_text():
+    from issue_flow.commands.status_view import cells
+
+    assert cells("Issue #459: plain words") == 23
+    assert cells("\t~ ASCII controls count one") == 27
+    assert cells("日本") == 4 and cells("e\u0301") == 1 and cells("✅ done") == 7

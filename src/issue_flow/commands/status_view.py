@@ -33,6 +33,8 @@ def use_colour(stream_is_tty: bool) -> bool:
 
 def cells(text: str) -> int:
     """Terminal columns of ``text`` (wide characters take two)."""
+    if text.isascii():  # every ASCII character is one column (most titles): no loop
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1 for ch in text)
 
 
