@@ -286,6 +286,10 @@ class SummaryCache:
         keys: set[str] = set()
         todo: list[tuple[int, Any, str, Any, bool]] = []  # (position, ref, key, identity, safe)
         for ref in refs:
+            if self.path is None:  # no cache (ISSUE_FLOW_NO_CACHE, or nowhere to keep one)
+                todo.append((len(out), ref, "", None, False))  # nothing to look up or stat
+                out.append(None)
+                continue
             folder = IssueFolder(cfg, ref)
             key = self.key(folder)
             keys.add(key)
