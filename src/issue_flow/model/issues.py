@@ -236,6 +236,8 @@ class IssueFolder:
     @cached_property
     def criteria(self) -> list[Task]:
         doc = self.readme
+        if not doc.tasks:
+            return []  # no task, no criterion: the sections are not looked for (nor scanned)
         spans = self.criteria_spans(doc)
         if spans:
             tasks = [t for t in doc.tasks if any(a < t.line < b for a, b in spans)]
