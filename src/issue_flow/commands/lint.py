@@ -102,8 +102,9 @@ def command(app, number: str | None, as_json: bool, fix: str | None, changed: st
         data = found.as_dict()
         emit_json(dict(data, **({"fix": result, "dry_run": dry_run} if fix is not None else {})))
     else:
-        for line in _grouped(found.findings):
-            click.echo(line)
+        lines = list(_grouped(found.findings))
+        if lines:  # one write: thousands of findings, each through click.echo, cost 30 ms
+            click.echo("\n".join(lines))
         if fix is not None:
             click.echo(f"{'would fix' if dry_run else 'fixed'} {len(result['fixed'])} problem(s) in {len(result['files'])} file(s)")
         extra = f" ({found.ignored} ignored)" if found.ignored else ""
