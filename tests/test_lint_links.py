@@ -156,3 +156,53 @@ def test_link_targets_exist_exactly_when_the_file_system_says_so(tree):
     assert {h for _, h in dead} >= {"readme.md", "README.MD", "notes.md", "sub/Deep.md", "dangling.md",
                                     "loop", "loop/x", "README.md/x", "/docs/issues/ISSUE-1/nope.md"}
     assert linkcheck.dead_links(tree, path, doc, listings) == dead  # the listings, reused
+
+
+# ------------------------------------------------------------------------ relative links at all?
+
+ABSOLUTE_ONLY = [
+    "see [a](https://example.com/a) and [b](#b) and [c](mailto:x@example.com) and [d](//cdn/x)\n",
+    "[ref]: https://example.com/r\n[ref2]:  #anchor\n",
+    "no link at all\n",
+    "[win](C:/x) is a scheme too\n",
+]
+MAY_BE_RELATIVE = [
+    "[a](./a.md)\n", "[a]( ./a.md)\n", "[a](<./a b.md>)\n", "[a](http%3A//x)\n", "[r]: ./r.md\n", "[r]:\t<./r.md>\n",
+    "[a](https://x) then [b](b.md)\n", "[a](\\./a.md)\n", "![i](img.png)\n", "[x](?q=1)\n",
+]
+
+
+def _relative_hrefs(data: bytes) -> list[tuple[int, str]]:
+    """The links of ``data`` that ``dead_targets`` would look up (nothing exists here)."""
+    class Nothing(linkcheck.Listings):
+        def exists(self, path: str) -> bool:
+            return False
+
+    return linkcheck.dead_targets("/nowhere", "/nowhere/docs", linkcheck.file_links(data, data.decode("utf-8")), Nothing())
+
+
+@pytest.mark.parametrize("text", ABSOLUTE_ONLY)
+def test_a_text_with_absolute_links_only_is_ruled_out(text):
+    data = text.encode("utf-8")
+    assert not linkcheck.may_link_relatively(data)
+    assert _relative_hrefs(data) == []
+
+
+@pytest.mark.parametrize("text", MAY_BE_RELATIVE + TRICKY)
+def test_a_text_that_may_link_relatively_is_read(text):
+    data = text.encode("utf-8")
+    if _relative_hrefs(data):
+        assert linkcheck.may_link_relatively(data)
+    if text in MAY_BE_RELATIVE:
+        assert linkcheck.may_link_relatively(data)
+
+
+def test_no_corpus_file_ruled_out_holds_a_relative_link():
+    corpus = require_corpus()
+    ruled_out = 0
+    for path in sorted(corpus.rglob("*.md")):
+        data = path.read_bytes()
+        if not linkcheck.may_link_relatively(data):
+            ruled_out += 1
+            assert _relative_hrefs(data) == [], path
+    assert ruled_out > 50  # prose and files with web links only are common

@@ -234,7 +234,7 @@ def check(cfg, number: int | None = None) -> Report:
     all tasks, the issue's parent.
     """
     from issue_flow import parallel
-    from issue_flow.linkcheck import Listings, dead_targets, file_links, links
+    from issue_flow.linkcheck import Listings, dead_targets, file_links, links, may_link_relatively
     from issue_flow.model.issues import discover, load_issue
 
     root = cfg.root
@@ -285,7 +285,7 @@ def check(cfg, number: int | None = None) -> Report:
                     got = reader(path) if reader is not None else _read(path)
                     if isinstance(got, IssueFlowError):
                         raise IssueFlowError(got.message)
-                    hrefs = file_links(got[0], got[1], doc)
+                    hrefs = file_links(got[0], got[1], doc) if may_link_relatively(got[0]) else []
             except IssueFlowError as exc:
                 if number is not None:
                     raise
