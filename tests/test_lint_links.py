@@ -206,3 +206,34 @@ def test_no_corpus_file_ruled_out_holds_a_relative_link():
             ruled_out += 1
             assert _relative_hrefs(data) == [], path
     assert ruled_out > 50  # prose and files with web links only are common
+
+
+def _whole_scan_links(text: str) -> list[tuple[int, str]]:
+    doc = Document(None, text)
+    doc.structure  # noqa: B018 - scanned whole first: the general path
+    return linkcheck.links(doc)
+
+
+def test_links_read_from_the_lines_up_to_the_last_link_are_those_of_a_whole_scan():
+    import random
+
+    from test_partial_scan import random_text
+
+    corpus = require_corpus()
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.rglob("*.md"))] + TRICKY
+    rnd = random.Random(21)
+    shapes = ["[a](./a.md)", "text [b](b.md) text", "[r]: ./r.md", "    [code](./c.md)", "```", "- [l](./l.md)"]
+    for _ in range(10_000):
+        lines = random_text(rnd).split("\n")
+        lines.insert(rnd.randrange(len(lines) + 1), rnd.choice(shapes))
+        texts.append("\n".join(lines))
+    for text in texts:
+        assert linkcheck.links(Document(None, text)) == _whole_scan_links(text), text[:300]
+
+
+def test_a_document_whose_links_are_all_near_its_top_is_not_scanned_whole():
+    text = "# T\n\n<div>\n[a](./a.md)\n</div>\n\n" + "".join(f"- item {k}\n" for k in range(500))
+    doc = Document(None, text)
+    assert linkcheck.quick_links(text.encode()) is None  # an HTML block: the scanner decides
+    assert linkcheck.links(doc) == []  # inside the HTML block
+    assert "structure" not in doc.__dict__

@@ -129,10 +129,14 @@ def links(doc) -> list[tuple[int, str]]:
     outside code fences, indented code and HTML comments."""
     if not has_links(doc._original) and not (doc.changed and has_links(doc.text)):
         return []
-    lines = doc.lines
-    kinds = doc.structure.kinds
+    found = [(i, line) for i, line in enumerate(doc.lines) if "](" in line or "]:" in line]
+    if not found:
+        return []
+    # The kinds of the lines up to the last one with a link: a scan of the first lines when
+    # the document is not scanned yet (the rest cannot change them; model/partial.py).
+    kinds = doc.kinds_through(found[-1][0])
     out: list[tuple[int, str]] = []
-    for i, line in enumerate(lines):
+    for i, line in found:
         if "](" in line:
             if kinds[i] not in _TEXTUAL:
                 continue

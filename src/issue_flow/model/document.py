@@ -184,6 +184,15 @@ class Document:
             self.__dict__["structure"] = got[0]
         return got[0].kinds[i]
 
+    def kinds_through(self, i: int) -> list[str]:
+        """Line kinds exact for lines ``0 … i`` (of a scan of the first lines when the
+        document is not scanned whole yet; see :meth:`kind`)."""
+        self.kind(i)
+        if "structure" in self.__dict__:
+            return self.structure.kinds
+        assert self._prefix is not None
+        return self._prefix[0].kinds
+
     def line_text(self, i: int) -> str:
         return self.lines[i].rstrip("\r\n")
 
