@@ -96,13 +96,18 @@ def _probes(ws) -> Any:
     return probes.__getitem__
 
 
+def _share(short: Sequence[str], keys_of_long: Any, probe: Any) -> float:
+    """Share of the words ``short`` that match a word of the label whose keys' ``isdisjoint``
+    is ``keys_of_long``: two ``map`` passes in C."""
+    return (len(short) - sum(map(keys_of_long, map(probe, short)))) / len(short)
+
+
 def similarity(a: Sequence[str], b: Sequence[str]) -> float:
     """Share of the shorter word list's words found in the other (0.0 when either is empty)."""
     if not a or not b:
         return 0.0
     short, long_ = (tuple(a), tuple(b)) if len(a) <= len(b) else (tuple(b), tuple(a))
-    probe = _probes(short)
-    return (len(short) - sum(map(_keys(long_), map(probe, short)))) / len(short)
+    return _share(short, _keys(long_), _probes(short))
 
 
 @record
@@ -125,8 +130,8 @@ def score_matrix(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]
     """``score(crit[i], rows[j])`` for every criterion ``i`` and row ``j`` of one table.
 
     Pairing scores every criterion against every row; a function call per score cost most
-    of it. Here :func:`similarity` is inline, each label's keys and each word's probes are
-    looked up once, and a similarity is two ``map`` passes in C. The numbers are
+    of it. Here each label's keys and each word's probes are looked up once, and a
+    similarity is :func:`_share`'s two ``map`` passes in C. The numbers are
     :func:`score`'s (tests/test_speed_pairing.py compares them)."""
     probe = _probes({w for side in (*crit, *rows) for w in (*side.words, *side.alt)})
     rws = [r.words for r in rows]
@@ -139,15 +144,9 @@ def score_matrix(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]
         for rw, rk in zip(rws, rkeys):
             best = 0.0
             if cw and rw:
-                if len(cw) <= len(rw):
-                    best = (len(cw) - sum(map(rk, map(probe, cw)))) / len(cw)
-                else:
-                    best = (len(rw) - sum(map(ckeys, map(probe, rw)))) / len(rw)
+                best = _share(cw, rk, probe) if len(cw) <= len(rw) else _share(rw, ckeys, probe)
             if ca and rw:  # a criterion's text besides its label
-                if len(ca) <= len(rw):
-                    alt = (len(ca) - sum(map(rk, map(probe, ca)))) / len(ca)
-                else:
-                    alt = (len(rw) - sum(map(akeys, map(probe, rw)))) / len(rw)
+                alt = _share(ca, rk, probe) if len(ca) <= len(rw) else _share(rw, akeys, probe)
                 if alt > best:
                     best = alt
             line.append(best)
