@@ -115,3 +115,13 @@ def test_importing_the_cli_elsewhere_leaves_the_collector_alone(tmp_path):
     assert p.returncode == 0, p.stderr
     before, _, after = p.stdout.strip().partition(") (")
     assert before + ")" == "(" + after
+
+
+def test_python_m_issue_flow_collects_rarely_from_its_first_import(tmp_path):
+    package = tmp_path / "issue_flow"
+    package.mkdir()
+    main = package / "__main__.py"
+    main.write_text(GC_PROBE)  # as runpy runs it: sys.argv[0] is .../issue_flow/__main__.py
+    p = subprocess.run([sys.executable, str(main)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split(") (")[1].strip() == "50000, 20, 20)"

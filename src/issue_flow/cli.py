@@ -12,10 +12,18 @@ import os
 import sys
 
 
+# Imports and the documents of a run make many objects and few cycles: in a process of its
+# own the youngest generation is collected every 50,000 allocations rather than every 700.
+GC_THRESHOLD = (50_000, 20, 20)
+
+
 def _console_script() -> bool:
     """Is this process the ``issue-flow`` console script (``issue-flow``, ``issue-flow.exe``,
-    ``issue-flow-script.py``), importing this module to run it?"""
-    name = os.path.basename(sys.argv[0]) if sys.argv and isinstance(sys.argv[0], str) else ""
+    ``issue-flow-script.py``) or ``python -m issue_flow``, importing this module to run it?"""
+    path = sys.argv[0] if sys.argv and isinstance(sys.argv[0], str) else ""
+    folder, name = os.path.split(path)
+    if name == "__main__.py":
+        return os.path.basename(folder) == "issue_flow"
     return name.partition(".")[0] in ("issue-flow", "issue-flow-script")
 
 
@@ -26,7 +34,7 @@ if _console_script():
     # that imports this module keeps its collector as it was.
     import gc
 
-    gc.set_threshold(50_000, 20, 20)
+    gc.set_threshold(*GC_THRESHOLD)
 
 import click  # noqa: E402 - after the collector's setting, on purpose
 
@@ -210,9 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         import gc
 
         gc.freeze()
-        # Imports and the documents of a run make many objects and few cycles: collect
-        # the youngest generation every 50,000 allocations rather than every 700.
-        gc.set_threshold(50_000, 20, 20)
+        gc.set_threshold(*GC_THRESHOLD)  # set at import already for the console script
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _Redacting(out), _Redacting(err)
     if "logging" in sys.modules:  # else the GitHub adapter installs it when it loads PyGithub
