@@ -238,6 +238,7 @@ def check(cfg, number: int | None = None) -> Report:
     from issue_flow.model.issues import discover, load_issue
 
     root = cfg.root
+
     def rel(path) -> str:
         s = os.fspath(path)
         return rel_posix(root, s) if os.path.isabs(s) else s
