@@ -155,3 +155,15 @@ def test_status_counts_a_document_with_neither_tasks_nor_status_table_without_sc
     assert by_path["docs/issues/ISSUE-5/README.md"]["tasks"] == {"done": 1, "total": 2}
     analysis = folder.load(issue / "ANALYSIS.md")
     assert "structure" not in analysis.__dict__
+
+
+def test_task_states_are_the_tasks_lines_and_boxes_without_building_the_tasks(corpus):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus.rglob("*.md"))]
+    rnd = random.Random(23)
+    texts += [random_text(rnd) for _ in range(5_000)]
+    texts += ["- [\t] tab\n- [X] big\n- [x] small\n- [ ] open\n", "1) [x] y\r\n  - [ ] z"]
+    for text in texts:
+        part, whole = Document(None, text), Document(None, text)
+        assert part.task_states() == [(t.line, t.checked) for t in whole.tasks], text[:300]
+        assert "tasks" not in part.__dict__
+        assert whole.task_states() == [(t.line, t.checked) for t in whole.tasks]

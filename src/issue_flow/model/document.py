@@ -234,6 +234,17 @@ class Document:
             out.append(Task(it.line, it.depth, text[box] in "xX", box, content, label or None))
         return out
 
+    def task_states(self) -> list[tuple[int, bool]]:
+        """(line, ticked) of each task: what :attr:`tasks` says, without building them (their
+        plain-word labels cost most of a count of a document's tasks; ``status`` counts
+        every document but the primary one so)."""
+        if "tasks" in self.__dict__:
+            return [(t.line, t.checked) for t in self.tasks]
+        if "structure" not in self.__dict__ and not may_hold_task("".join(self.lines)):
+            return []
+        lines = self.lines
+        return [(it.line, lines[it.line][it.task_col + 1] in "xX") for it in self.structure.tasks]
+
     @cached_property
     def tables(self) -> list[Table]:
         out = []

@@ -77,16 +77,23 @@ def _count(folder: Any, per_doc: dict[str, dict[str, Any]], names: list[str]) ->
     for path, name in zip(folder.files, names):
         doc = folder.load(path)
         entry = per_doc[name]
-        entries: list[tuple[int, Any, Any]] = [(t.line, t, None) for t in doc.tasks]
+        is_readme = doc is readme
+        # A task is (line, the Task, None) in the primary document (its criteria are
+        # Tasks), (line, ticked, None) in the others.
+        entries: list[tuple[int, Any, Any]] = (
+            [(t.line, t, None) for t in doc.tasks] if is_readme else [(line, st, None) for line, st in doc.task_states()]
+        )
         for table in doc.status_tables:
             entries += [(r.line, r, table) for r in table.rows if r.ok]
         if not entries:
             continue  # nothing to count: its headings are not needed (nor a scan for them)
         entries.sort(key=lambda e: e[0])
-        is_readme = doc is readme
         for (line, obj, table), section in zip(entries, _section_paths(doc, [e[0] for e in entries])):
             if table is None:
-                if is_readme and id(obj) in crit_ids:
+                if not is_readme:
+                    later.append((entry, section, obj))
+                    continue
+                if id(obj) in crit_ids:
                     crit_section[id(obj)] = section
                     continue
                 later.append((entry, section, obj.checked))
