@@ -13,10 +13,18 @@ The scanner never changes text: it reports line numbers; edits are made by
 Over ~400 lines on purpose (one module of about 500 lines): the block rules are one state machine whose
 states (fence, comment, indented code, list nesting, table) read each other's variables;
 cut apart, every piece would need the whole state anyway.
+
+Two implementations of one function: :func:`scan_python` below is the reference and the
+fallback; ``_cscan.c`` beside it is the same state machine compiled (built at install
+time by ``hatch_build.py``, a C compiler permitting). :data:`scan` is the compiled one when
+``issue_flow.model._cscan`` imports, else :func:`scan_python`; ``ISSUE_FLOW_PURE_PYTHON=1``
+(any value but empty or ``0``) in the environment forces the Python one.
+tests/test_scan_compiled.py checks that both give the same result field for field.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 from issue_flow.records import factory, record
@@ -175,8 +183,12 @@ def _header_cells(text: str) -> int:
     return len(split_cells(s)) if s.strip("|").strip() or s.count("|") > 1 else 0
 
 
-def scan(lines: list[str]) -> Scan:
-    """Classify each line (``lines`` may carry their line endings)."""
+def scan_python(lines: list[str]) -> Scan:
+    """Classify each line (``lines`` may carry their line endings).
+
+    The reference scanner and the fallback of the compiled one (:data:`scan`, which gives
+    the same result): a change to the rules is made here and in ``_cscan.c`` alike.
+    """
     texts = [ln.rstrip("\r\n") for ln in lines]
     n = len(texts)
     kinds = [TEXT] * n
@@ -496,3 +508,31 @@ def _cannot_interrupt(m: re.Match[str], body: str) -> bool:
     if marker[0].isdigit() and int(marker[:-1]) != 1:
         return True
     return False
+
+
+def _compiled_scan():
+    """The compiled scanner, handed this module's record classes, kinds and HTML helpers,
+    or None when it is not built."""
+    try:
+        from issue_flow.model import _cscan
+    except ImportError:
+        return None
+    from functools import partial
+
+    _cscan.init(
+        Scan,
+        ItemInfo,
+        TableInfo,
+        HeadingInfo,
+        (BLANK, FENCE, CODE, HTML, HEADING, TABLE, ITEM, QUOTE, HR, TEXT),
+        _html_block_start,
+        partial(re.match, r"<(?:script|pre|style|textarea)", flags=re.I),  # as scan_python asks
+        partial(re.search, r"</(?:script|pre|style|textarea)>", flags=re.I),
+        scan_python,  # for a sequence that is not a list of str
+    )
+    return _cscan.scan
+
+
+# Classify each line (``lines`` may carry their line endings): the compiled scanner when it
+# is built (and ISSUE_FLOW_PURE_PYTHON is not set), else scan_python; both give one Scan.
+scan = (os.environ.get("ISSUE_FLOW_PURE_PYTHON", "") in ("", "0") and _compiled_scan()) or scan_python
