@@ -514,7 +514,7 @@ def _compiled_scan():
     """The compiled scanner, handed this module's record classes, kinds and HTML helpers,
     or None when it is not built."""
     try:
-        from issue_flow.model import _cscan
+        import issue_flow.model._cscan as _cscan  # this module's own compiled half
     except ImportError:
         return None
     from functools import partial
