@@ -170,3 +170,16 @@ def test_markers(cell, done, marker, evidence):
 )
 def test_status_cell_text(cell, done, note, expected):
     assert status_cell_text(cell, done, note) == expected
+
+
+def test_a_nul_byte_is_refused_at_its_character_offset_and_other_text_is_not():
+    import pytest
+
+    from issue_flow.errors import IssueFlowError
+    from issue_flow.fsutil import decode_utf8
+
+    with pytest.raises(IssueFlowError, match=r"^f.md: not a text file \(NUL byte at 2\)$"):
+        decode_utf8("é✅\x00x".encode(), "f.md")  # the third character, the sixth byte
+    with pytest.raises(IssueFlowError, match=r"not UTF-8 text \(byte 1\)"):
+        decode_utf8(b"a\xff\x00", "f.md")
+    assert decode_utf8("é✅ 0 \\0".encode(), "f.md") == "é✅ 0 \\0"
