@@ -99,7 +99,7 @@ class IssueFolder:
         self.files = list(ref.files) or ([ref.path / "README.md"] if ref.path.is_dir() else [ref.path])
         self._docs: dict[Path, Document] = {}
 
-    _CACHED = ("readme", "tracking", "criteria", "status_table", "pairing", "phases", "_pairing", "primary_path")
+    _CACHED = ("readme", "tracking", "criteria", "status_table", "pairing", "phases", "_pairing", "primary_path", "_is_folder")
 
     def forget(self) -> None:
         """Drop the documents read so far (a long walk keeps memory flat)."""
@@ -111,10 +111,16 @@ class IssueFolder:
     def rel(self) -> str:
         return rel_posix(self.cfg.root, self.path)
 
+    @cached_property
+    def _is_folder(self) -> bool:
+        """Is the issue's main location a folder (not a loose file)? Asked once per issue,
+        not once per document (a ``stat`` each: 3.8 per issue in ``lint``)."""
+        return self.path.is_dir()
+
     @property
     def folder(self) -> Path:
         """The folder new documents of this issue go to."""
-        return self.path if self.path.is_dir() else self.path.parent
+        return self.path if self._is_folder else self.path.parent
 
     def name_of(self, path: Path) -> str:
         """A document's name within the issue: its file name, or its path from the folder
@@ -160,9 +166,9 @@ class IssueFolder:
     @cached_property
     def primary_path(self) -> Path:
         readme = self.folder / "README.md"
-        if self.path.is_dir() and readme in self.files:
+        if self._is_folder and readme in self.files:
             return readme
-        loose = [p for p in self.files if p.parent != self.path or not self.path.is_dir()]
+        loose = [p for p in self.files if p.parent != self.path or not self._is_folder]
         if len(self.files) == 1:
             return self.files[0]
         return loose[0] if loose else self.files[0]
