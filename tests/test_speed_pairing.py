@@ -41,3 +41,19 @@ def test_score_matrix_is_the_score_of_every_pair_on_random_tables():
         want = [[max(_reference(c.words, r.words), _reference(c.alt, r.words) if c.alt else 0.0) for r in rows] for c in crit]
         assert pairing.score_matrix(crit, rows) == want, (crit, rows)
         assert [[pairing.score(c, r) for r in rows] for c in crit] == want
+
+
+def test_keyed_is_the_normalised_label_and_its_words(corpus):
+    from issue_flow.model.document import Document, norm
+
+    labels = ["**Bold** _it_ `code` [link](x.md) – done.", "The (e.g. test) of an API:", "  ", "", "—Ünïcode wörds—",
+              "[[a](b)](c) nested", "snake_case and _emph_", "Ⅻ ２ ½ ﬁ ß İ"]
+    for path in sorted(corpus.rglob("*.md")):
+        doc = Document(None, path.read_text(encoding="utf-8"))
+        labels += [t.text for t in doc.tasks] + [t.label for t in doc.tasks if t.label]
+        labels += [table.label(r) for table in doc.tables for r in table.rows]
+    rnd = random.Random(18)
+    labels += ["".join(rnd.choice("ab _*`~[]().:–-—ÅİßΣ") for _ in range(rnd.randint(0, 12))) for _ in range(20_000)]
+    assert len(labels) > 24_000
+    for text in labels:
+        assert pairing.keyed(text) == (norm(text), pairing.words(text)), text

@@ -258,22 +258,19 @@ class IssueFolder:
 
     @cached_property
     def _pairing(self) -> tuple[Table | None, Any]:
-        from issue_flow.model.pairing import Side, pair, words
+        from issue_flow.model.pairing import Side, keyed, pair, words
 
         tables = self.readme.status_tables  # first: without one, no criteria are read
         crit = self.criteria if tables else []
         if not crit or not tables:
             return (None, None)
-        sides = [
-            Side(norm(c.label) if c.label else norm(c.text), words(c.label or c.text), words(c.text) if c.label else ())
-            for c in crit
-        ]
+        sides = [Side(*keyed(c.label or c.text), words(c.text) if c.label else ()) for c in crit]
         best: tuple[int, Table, Any] | None = None
         for t in tables:
             rows = [r for r in t.rows if r.ok]
             if not rows:
                 continue
-            rsides = [Side(norm(label), words(label)) for label in map(t.label, rows)]
+            rsides = [Side(*keyed(label)) for label in map(t.label, rows)]
             p = pair(sides, rsides)
             headed = t.headers[t.label_col].strip().casefold() in _MIRROR_HEADERS if t.headers else False
             n = len(p.pairs)

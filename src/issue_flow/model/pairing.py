@@ -47,6 +47,13 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(w for w in _WORD.findall(strip_markup(text).casefold()) if w not in _STOP)
 
 
+def keyed(text: str) -> tuple[str, tuple[str, ...]]:
+    """``(norm(text), words(text))``, from one reading of its plain words (pairing asks
+    both of every criterion and every row)."""
+    plain = strip_markup(text).casefold()
+    return plain.strip(" .:–—-"), tuple(w for w in _WORD.findall(plain) if w not in _STOP)
+
+
 def _match(a: str, b: str) -> bool:
     if a == b:
         return True
