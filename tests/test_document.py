@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from issue_flow.model.document import Document, parse_status, status_cell_text
+from issue_flow.model.document import Document
+from issue_flow.model.status import parse_status, status_cell_text
 
 DOC = (
     "# Issue #7: a \\| title\r\n"

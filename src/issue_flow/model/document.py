@@ -20,7 +20,7 @@ from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
 from issue_flow.model.partial import may_hold_status_table, may_hold_task, prefix_scan, table_head
 from issue_flow.model.scan import Scan, scan, split_cells
-from issue_flow.model.status import StatusCell, Style, parse_status, status_body, table_style
+from issue_flow.model.status import StatusCell, Style, parse_status, status_cell_text, table_style
 from issue_flow.records import record
 
 BOLD_LABEL = re.compile(r"\*\*(.+?)\*\*")
@@ -138,7 +138,6 @@ class Document:
 
     def __init__(self, path: Path | None, text: str):
         self.path = path if path is None or isinstance(path, Path) else Path(path)
-        self.lines: list[str] = split_lines(text)
         self._original = text
         self._prefix: tuple[Scan, int] | None = None  # a scan of the first lines (see kind)
 
@@ -153,9 +152,15 @@ class Document:
     def from_bytes(cls, data: bytes, path: Path | None = None) -> "Document":
         return cls(path, fsutil.decode_utf8(data, path or "<document>"))
 
+    @cached_property
+    def lines(self) -> list[str]:
+        """The lines with their endings, split on first use: a third of the documents a
+        ``status`` reads are counted from their text alone (no box, no status table)."""
+        return split_lines(self._original)
+
     @property
     def text(self) -> str:
-        return "".join(self.lines)
+        return "".join(self.lines) if "lines" in self.__dict__ else self._original
 
     def to_bytes(self) -> bytes:
         return self.text.encode("utf-8")
@@ -166,7 +171,7 @@ class Document:
 
     @property
     def changed(self) -> bool:
-        return self.text != self._original
+        return "lines" in self.__dict__ and self.text != self._original
 
     # ------------------------------------------------------------ structure
 
@@ -222,7 +227,7 @@ class Document:
     def tasks(self) -> list[Task]:
         """The task items (none, without a scan, when the text holds no box:
         :func:`issue_flow.model.partial.may_hold_task`)."""
-        if "structure" not in self.__dict__ and not may_hold_task("".join(self.lines)):
+        if "structure" not in self.__dict__ and not may_hold_task(self.text):
             return []
         out = []
         for it in self.structure.tasks:
@@ -240,7 +245,7 @@ class Document:
         every document but the primary one so)."""
         if "tasks" in self.__dict__:
             return [(t.line, t.checked) for t in self.tasks]
-        if "structure" not in self.__dict__ and not may_hold_task("".join(self.lines)):
+        if "structure" not in self.__dict__ and not may_hold_task(self.text):
             return []
         lines = self.lines
         return [(it.line, lines[it.line][it.task_col + 1] in "xX") for it in self.structure.tasks]
@@ -274,7 +279,7 @@ class Document:
 
     @cached_property
     def _may_hold_status_table(self) -> bool:
-        return may_hold_status_table("".join(self.lines), strip_markup)
+        return may_hold_status_table(self.text, strip_markup)
 
     @cached_property
     def _headers(self) -> dict[str, list[HeaderLine]]:
@@ -371,47 +376,3 @@ def label_column(headers: list[str], rows: list[Row], status_col: int | None) ->
         if cells and not all(_NUMBERISH.match(c) or not c.strip() for c in cells):
             return k
     return candidates[0] if candidates else 0
-
-
-def escape_cell(text: str) -> str:
-    """Make free text safe inside a table cell (one line, pipes escaped)."""
-    text = " ".join(text.split())
-    # A pipe is escaped unless an odd run of backslashes already escapes it ('\\|' is an
-    # escaped backslash followed by a cell separator, so it needs one more).
-    return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
-
-
-def status_cell_text(cell: str, done: bool, note: str | None = None, style: Style | None = None, *, last: bool = False) -> str:
-    """The new text of a Status cell: marker switched in the cell's (or table's) style,
-    evidence kept unless ``note`` replaces it, padding kept (see :mod:`.status`)."""
-    body = status_body(cell, done, None if note is None else escape_cell(note).strip(), style or Style())
-    if body is None:
-        return cell
-    if last:  # the row has no closing pipe: nothing to align, the line's end stays as it was
-        stripped = cell.strip()
-        lead = cell[: len(cell) - len(cell.lstrip())] if stripped else cell[:1]
-        trail = cell[len(cell.rstrip()) :] if stripped else cell[1:]
-        return (lead or " ") + body + trail
-    return replace_cell_body(cell, body)
-
-
-def replace_cell_body(cell: str, new_body: str) -> str:
-    """``cell`` with its text replaced by ``new_body``, keeping its padding where it can.
-
-    Aligned tables keep their column width when the text grows into the padding (at
-    least one space stays) and when it shrinks (the padding grows back).
-    """
-    body = cell.strip()
-    if body:
-        lead = cell[: len(cell) - len(cell.lstrip())] or " "
-        trail = cell[len(cell.rstrip()) :]
-    else:  # an empty cell: its width is all padding
-        lead, trail = (" ", cell[1:]) if cell else (" ", "")
-    grow = len(new_body) - len(body)
-    if grow > 0 and len(trail) > 1:
-        trail = " " * max(1, len(trail) - grow)
-    elif grow < 0 and len(trail) > 1:
-        trail = trail + " " * (-grow)
-    elif not trail:
-        trail = " "
-    return lead + new_body + trail

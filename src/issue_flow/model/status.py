@@ -250,3 +250,50 @@ def status_body(cell_text: str, done: bool, note: str | None, style: Style) -> s
     elif not sep and cell.evidence[:1].isalnum():
         sep = " "
     return marker + sep + cell.evidence
+
+
+# --------------------------------------------------------------------------- writing a cell
+
+
+def escape_cell(text: str) -> str:
+    """Make free text safe inside a table cell (one line, pipes escaped)."""
+    text = " ".join(text.split())
+    # A pipe is escaped unless an odd run of backslashes already escapes it ('\\|' is an
+    # escaped backslash followed by a cell separator, so it needs one more).
+    return re.sub(r"(?<!\\)((?:\\\\)*)\|", r"\1\\|", text)
+
+
+def status_cell_text(cell: str, done: bool, note: str | None = None, style: Style | None = None, *, last: bool = False) -> str:
+    """The new text of a Status cell: marker switched in the cell's (or table's) style,
+    evidence kept unless ``note`` replaces it, padding kept (see the module docstring)."""
+    body = status_body(cell, done, None if note is None else escape_cell(note).strip(), style or Style())
+    if body is None:
+        return cell
+    if last:  # the row has no closing pipe: nothing to align, the line's end stays as it was
+        stripped = cell.strip()
+        lead = cell[: len(cell) - len(cell.lstrip())] if stripped else cell[:1]
+        trail = cell[len(cell.rstrip()) :] if stripped else cell[1:]
+        return (lead or " ") + body + trail
+    return replace_cell_body(cell, body)
+
+
+def replace_cell_body(cell: str, new_body: str) -> str:
+    """``cell`` with its text replaced by ``new_body``, keeping its padding where it can.
+
+    Aligned tables keep their column width when the text grows into the padding (at
+    least one space stays) and when it shrinks (the padding grows back).
+    """
+    body = cell.strip()
+    if body:
+        lead = cell[: len(cell) - len(cell.lstrip())] or " "
+        trail = cell[len(cell.rstrip()) :]
+    else:  # an empty cell: its width is all padding
+        lead, trail = (" ", cell[1:]) if cell else (" ", "")
+    grow = len(new_body) - len(body)
+    if grow > 0 and len(trail) > 1:
+        trail = " " * max(1, len(trail) - grow)
+    elif grow < 0 and len(trail) > 1:
+        trail = trail + " " * (-grow)
+    elif not trail:
+        trail = " "
+    return lead + new_body + trail

@@ -140,11 +140,7 @@ def gate_cell(cell: str, marker: str, evidence: str, gate_names: Iterable[str] =
     evidence written by an earlier run (it starts with a gate name and "passed", "failed"
     or a count) is replaced, so a rerun writes the same bytes.
     """
-    from issue_flow.model.document import (
-        escape_cell,
-        parse_status,
-        replace_cell_body,
-    )
+    from issue_flow.model.status import escape_cell, parse_status, replace_cell_body
 
     kept = parse_status(cell).evidence if parse_status(cell).marker else cell.strip()
     names = [re.escape(n) for n in gate_names]
