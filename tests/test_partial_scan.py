@@ -155,6 +155,15 @@ def test_status_counts_a_document_with_neither_tasks_nor_status_table_without_sc
     assert by_path["docs/issues/ISSUE-5/README.md"]["tasks"] == {"done": 1, "total": 2}
     analysis = folder.load(issue / "ANALYSIS.md")
     assert "structure" not in analysis.__dict__
+    assert "lines" not in analysis.__dict__  # not even split into lines
+
+
+def test_a_document_never_split_is_its_text_and_unchanged():
+    doc = Document(None, "a\r\nb\rc")
+    assert doc.text == "a\r\nb\rc" and not doc.changed and "lines" not in doc.__dict__
+    assert doc.lines == ["a\r\n", "b\r", "c"] and not doc.changed
+    doc.lines[1] = "B\r"
+    assert doc.changed and doc.text == "a\r\nB\rc" and doc.original_bytes == b"a\r\nb\rc"
 
 
 def test_task_states_are_the_tasks_lines_and_boxes_without_building_the_tasks(corpus):
