@@ -50,6 +50,8 @@ def table_head(head: str, strip_markup) -> tuple[list[tuple[int, int]], list[str
 def may_hold_status_table(text: str, strip_markup) -> bool:
     """Could the scanner find a table with a Status column in ``text``? False only when no
     line that is a delimiter row follows a line whose cells head a Status column."""
+    if "|" not in text:
+        return False  # no header row: the scanner takes no line without a pipe for one
     for m in _DELIMITER_TAIL.finditer(text):
         pos = m.start()
         start = max(text.rfind("\n", 0, pos), text.rfind("\r", 0, pos)) + 1
