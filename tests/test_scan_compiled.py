@@ -452,12 +452,16 @@ def _require_compiler() -> None:
 SUFFIX = sysconfig.get_config_var("EXT_SUFFIX")
 
 
-def test_the_hook_compiles_in_place_for_an_editable_install(tmp_path, monkeypatch):
+def _compiling_hook(tmp_path: Path, monkeypatch) -> tuple[Path, object, dict]:
+    """A source tree, its build hook with the interpreter's own compiler, fresh build data."""
     _require_compiler()
     monkeypatch.delenv("CC", raising=False)
     root = _source_tree(tmp_path)
-    build_data: dict = {"force_include": {}}
-    hook = _hook(root)
+    return root, _hook(root), {"force_include": {}}
+
+
+def test_the_hook_compiles_in_place_for_an_editable_install(tmp_path, monkeypatch):
+    root, hook, build_data = _compiling_hook(tmp_path, monkeypatch)
     hook.initialize("editable", build_data)
     hook.finalize("editable", build_data, "")
     built = root / "src" / "issue_flow" / "model" / f"_cscan{SUFFIX}"
@@ -467,11 +471,7 @@ def test_the_hook_compiles_in_place_for_an_editable_install(tmp_path, monkeypatc
 
 
 def test_the_hook_puts_the_module_in_a_wheel_with_a_platform_tag(tmp_path, monkeypatch):
-    _require_compiler()
-    monkeypatch.delenv("CC", raising=False)
-    root = _source_tree(tmp_path)
-    build_data: dict = {"force_include": {}}
-    hook = _hook(root)
+    root, hook, build_data = _compiling_hook(tmp_path, monkeypatch)
     hook.initialize("standard", build_data)
     ((built, inside),) = build_data["force_include"].items()
     assert Path(built).is_file() and inside == f"issue_flow/model/_cscan{SUFFIX}"

@@ -580,6 +580,27 @@ scan_lines(const Line *lines, Py_ssize_t n)
     memset(kc, K_TEXT, (size_t)n);
 
 #define CLOSE_TABLE() Py_CLEAR(table)
+/* line i is paragraph text (it opens a paragraph or continues the open one) */
+#define PARAGRAPH_LINE()                                \
+    do {                                                \
+        kc[i] = K_TEXT;                                 \
+        if (!para) {                                    \
+            para_start = i;                             \
+            para_depth = sp;                            \
+        }                                               \
+        para = 1;                                       \
+        quote = was_quote;                              \
+    } while (0)
+/* lines i and i+1 open a table (its header and delimiter rows); the caller continues */
+#define OPEN_TABLE()                                    \
+    do {                                                \
+        if (add_table(tables, i, col, &table) < 0)      \
+            goto fail;                                  \
+        kc[i] = kc[i + 1] = K_TABLE;                    \
+        para = 0;                                       \
+        prev_blank = 0;                                 \
+        i += 2;                                         \
+    } while (0)
 #define TOP (stack[sp - 1])
 
     Py_ssize_t i = 0;
@@ -698,21 +719,11 @@ scan_lines(const Line *lines, Py_ssize_t n)
                     goto fail;
             }
             else if (!was_quote && find_char(L, nch, len, '|') >= 0 && table_header(lines, n, i, nch, len, base)) {
-                if (add_table(tables, i, col, &table) < 0)
-                    goto fail;
-                kc[i] = kc[i + 1] = K_TABLE;
-                para = 0;
-                i += 2;
+                OPEN_TABLE();  /* prev_blank is 0 already */
                 continue;
             }
             else {
-                kc[i] = K_TEXT;
-                if (!para) {
-                    para_start = i;
-                    para_depth = sp;
-                }
-                para = 1;
-                quote = was_quote;
+                PARAGRAPH_LINE();
                 if (!sp) {
                     /* more lines of plain words at column 0 continue this paragraph and
                        change nothing else: skip to the first line that might */
@@ -912,26 +923,17 @@ scan_lines(const Line *lines, Py_ssize_t n)
         if (0 <= rel && rel < 4 && !was_quote && find_char(L, nch, len, '|') >= 0 &&
             table_header(lines, n, i, nch, len, base)) {
             CLOSE_TABLE();
-            if (add_table(tables, i, col, &table) < 0)
-                goto fail;
-            kc[i] = kc[i + 1] = K_TABLE;
-            para = 0;
-            prev_blank = 0;
-            i += 2;
+            OPEN_TABLE();
             continue;
         }
 
-        kc[i] = K_TEXT;
-        if (!para) {
-            para_start = i;
-            para_depth = sp;
-        }
-        para = 1;
-        quote = was_quote;
+        PARAGRAPH_LINE();
         prev_blank = 0;
         i++;
     }
 #undef CLOSE_TABLE
+#undef OPEN_TABLE
+#undef PARAGRAPH_LINE
 #undef TOP
 
     kinds = PyList_New(n);
