@@ -24,6 +24,7 @@ from issue_flow.model.status import StatusCell, Style, parse_status, status_cell
 from issue_flow.records import record
 
 BOLD_LABEL = re.compile(r"\*\*(.+?)\*\*")
+TICKED = "xX"  # what between a task's brackets says it is done ('[ ]' is open)
 _HEADER = re.compile(r"\s*\*\*([A-Za-z][\w /-]*?)(?::\*\*|\*\*:)[ \t]*(.*)$")
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
@@ -236,7 +237,7 @@ class Document:
             content = text[box + 2 :].strip()
             m = BOLD_LABEL.match(content)
             label = strip_markup(m.group(1)).strip(" :") if m else None
-            out.append(Task(it.line, it.depth, text[box] in "xX", box, content, label or None))
+            out.append(Task(it.line, it.depth, text[box] in TICKED, box, content, label or None))
         return out
 
     def task_states(self) -> list[tuple[int, bool]]:
@@ -248,7 +249,7 @@ class Document:
         if "structure" not in self.__dict__ and not may_hold_task(self.text):
             return []
         lines = self.lines
-        return [(it.line, lines[it.line][it.task_col + 1] in "xX") for it in self.structure.tasks]
+        return [(it.line, lines[it.line][it.task_col + 1] in TICKED) for it in self.structure.tasks]
 
     @cached_property
     def tables(self) -> list[Table]:
@@ -327,7 +328,7 @@ class Document:
         """Change only the character between the task's brackets."""
         text = self.line_text(task.line)
         current = text[task.box_offset]
-        if (current in "xX") == checked:
+        if (current in TICKED) == checked:
             return
         self._replace(task.line, text[: task.box_offset] + ("x" if checked else " ") + text[task.box_offset + 1 :])
         task.checked = checked
