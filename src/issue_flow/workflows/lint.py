@@ -309,7 +309,7 @@ def check(cfg, number: int | None = None) -> Report:
     ))
     backlinks = _backlinks(cfg, disc, [(t[0], r[1]) for t, r in zip(tasks, results)], rel)
     findings: list[Finding] = []
-    kind_of = _KIND_OF  # (a dict lookup: calling the Enum per finding was most of this loop)
+    kind_of = _KIND_OF  # a dict lookup per finding, not a call of the Enum
     for k, (mine, _parent, found) in enumerate(results):
         findings += [Finding(p, line, kind_of[kind], msg) for p, line, kind, msg in mine]
         if k in backlinks:
