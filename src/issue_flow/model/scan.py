@@ -57,6 +57,9 @@ _HTML_BLOCK_START_SRC = (
     r"(?:\s|/?>|$)"
 )
 _html_rx: re.Pattern[str] | None = None
+# An HTML block of raw text (kind 1) opens and closes so (compiled by re's cache on use).
+_RAW_OPEN = r"<(?:script|pre|style|textarea)"
+_RAW_CLOSE = r"</(?:script|pre|style|textarea)>"
 
 
 def _html_block_start(body: str) -> bool:
@@ -365,8 +368,8 @@ def scan_python(lines: list[str]) -> Scan:
             if body.startswith("<!--"):
                 if "-->" not in body[4:]:
                     html_end = "-->"
-            elif re.match(r"<(?:script|pre|style|textarea)", body, re.I):
-                if not re.search(r"</(?:script|pre|style|textarea)>", body, re.I):
+            elif re.match(_RAW_OPEN, body, re.I):
+                if not re.search(_RAW_CLOSE, body, re.I):
                     html_end = "</"
             elif body.startswith("<?"):
                 html_end = None if "?>" in body else "?>"
@@ -526,8 +529,8 @@ def _compiled_scan():
         HeadingInfo,
         (BLANK, FENCE, CODE, HTML, HEADING, TABLE, ITEM, QUOTE, HR, TEXT),
         _html_block_start,
-        partial(re.match, r"<(?:script|pre|style|textarea)", flags=re.I),  # as scan_python asks
-        partial(re.search, r"</(?:script|pre|style|textarea)>", flags=re.I),
+        partial(re.match, _RAW_OPEN, flags=re.I),  # as scan_python asks
+        partial(re.search, _RAW_CLOSE, flags=re.I),
         scan_python,  # for a sequence that is not a list of str
     )
     return _cscan.scan
