@@ -1,4 +1,5 @@
-/* The line scanner of issue_flow.model.scan, compiled.
+/* The line scanner of issue_flow.model.scan, compiled (and, at the end of this file, the
+ * score matrix of issue_flow.model.pairing: score_matrix_python's twin).
  *
  * scan(lines) here returns what scan.scan_python(lines) returns, field for field, built of
  * the same record classes (Scan, ItemInfo, TableInfo, HeadingInfo) and the same kind
@@ -1062,6 +1063,181 @@ cscan_init(PyObject *module, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* ------------------------------------------------------------------ pairing's score matrix */
+
+/* A word of a label (a str of the label's tuple, borrowed). */
+typedef struct {
+    const void *data;
+    Py_ssize_t len;
+    int kind;
+} Word;
+
+/* Are the first n code points of a and b the same (both hold n at least)? */
+static int
+same_start(const Word *a, const Word *b, Py_ssize_t n)
+{
+    if (a->kind == b->kind)
+        return memcmp(a->data, b->data, (size_t)n * (size_t)a->kind) == 0;
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (PyUnicode_READ(a->kind, a->data, k) != PyUnicode_READ(b->kind, b->data, k))
+            return 0;
+    return 1;
+}
+
+/* pairing._match: equal; or the shorter one (of 3 letters or more) starts the other; or
+   both (of 5 letters or more) start with the same 5 letters. */
+static int
+word_match(const Word *a, const Word *b)
+{
+    const Word *s = a->len <= b->len ? a : b, *l = s == a ? b : a;
+    if (s->len == 0)
+        return l->len == 0;
+    if (PyUnicode_READ(a->kind, a->data, 0) != PyUnicode_READ(b->kind, b->data, 0))
+        return 0; /* every rule needs the same first letter */
+    if (s->len >= 3 || a->len == b->len) {
+        if (same_start(s, l, s->len))
+            return 1; /* equal, or a prefix of 3 letters or more */
+    }
+    return s->len >= 5 && same_start(a, b, 5);
+}
+
+/* Share of the words of `s` (ns > 0) that match a word of `l` (nl > 0): pairing._share. */
+static double
+share(const Word *s, Py_ssize_t ns, const Word *l, Py_ssize_t nl)
+{
+    Py_ssize_t hit = 0;
+    for (Py_ssize_t i = 0; i < ns; i++)
+        for (Py_ssize_t j = 0; j < nl; j++)
+            if (word_match(&s[i], &l[j])) {
+                hit++;
+                break;
+            }
+    return (double)hit / (double)ns;
+}
+
+/* The words of each label of `labels` (a sequence of tuples of str) into `words` (from
+   offset *used); start[k], start[k + 1] bound label k's. -1 with an exception set. */
+static int
+label_words(PyObject *labels, Word **words, Py_ssize_t *cap, Py_ssize_t *used, Py_ssize_t *start)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(labels);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *label = PySequence_Fast_GET_ITEM(labels, k);
+        if (!PyTuple_Check(label)) {
+            PyErr_SetString(PyExc_TypeError, "score_matrix() needs labels as tuples of str");
+            return -1;
+        }
+        Py_ssize_t m = PyTuple_GET_SIZE(label);
+        start[k] = *used;
+        if (*used + m > *cap) {
+            Py_ssize_t want = 2 * (*used + m);
+            Word *grown = PyMem_Resize(*words, Word, want);
+            if (grown == NULL) {
+                PyErr_NoMemory();
+                return -1;
+            }
+            *words = grown;
+            *cap = want;
+        }
+        for (Py_ssize_t j = 0; j < m; j++) {
+            PyObject *w = PyTuple_GET_ITEM(label, j);
+            if (!PyUnicode_Check(w)) {
+                PyErr_SetString(PyExc_TypeError, "score_matrix() needs labels as tuples of str");
+                return -1;
+            }
+            Word *x = &(*words)[*used + j];
+            x->data = PyUnicode_DATA(w);
+            x->len = PyUnicode_GET_LENGTH(w);
+            x->kind = PyUnicode_KIND(w);
+        }
+        *used += m;
+    }
+    start[n] = *used;
+    return 0;
+}
+
+/* The best of a criterion's label and text (its two word lists) against a row's words, as
+   pairing.score_matrix_python computes it. */
+static double
+cell_score(const Word *cw, Py_ssize_t nc, const Word *ca, Py_ssize_t na, const Word *rw, Py_ssize_t nr)
+{
+    double best = 0.0;
+    if (nc && nr)
+        best = nc <= nr ? share(cw, nc, rw, nr) : share(rw, nr, cw, nc);
+    if (na && nr) {
+        double alt = na <= nr ? share(ca, na, rw, nr) : share(rw, nr, ca, na);
+        if (alt > best)
+            best = alt;
+    }
+    return best;
+}
+
+static PyObject *
+cscan_score_matrix(PyObject *self, PyObject *args)
+{
+    PyObject *crit_in, *alt_in, *rows_in;
+    if (!PyArg_ParseTuple(args, "OOO:score_matrix", &crit_in, &alt_in, &rows_in))
+        return NULL;
+    PyObject *crit = NULL, *alt = NULL, *rows = NULL, *out = NULL;
+    Word *words = NULL;
+    Py_ssize_t *start = NULL, cap = 0, used = 0;
+    crit = PySequence_Fast(crit_in, "score_matrix() needs a sequence of criteria");
+    alt = crit ? PySequence_Fast(alt_in, "score_matrix() needs a sequence of texts") : NULL;
+    rows = alt ? PySequence_Fast(rows_in, "score_matrix() needs a sequence of rows") : NULL;
+    if (rows == NULL)
+        goto done;
+    Py_ssize_t nc = PySequence_Fast_GET_SIZE(crit), nr = PySequence_Fast_GET_SIZE(rows);
+    if (PySequence_Fast_GET_SIZE(alt) != nc) {
+        PyErr_SetString(PyExc_ValueError, "score_matrix() needs a text's words for each criterion");
+        goto done;
+    }
+    /* label k of criteria, texts and rows: [start[k], start[k + 1]) at offsets 0, nc + 1, 2 nc + 2 */
+    start = PyMem_New(Py_ssize_t, 2 * nc + nr + 3);
+    if (start == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (label_words(crit, &words, &cap, &used, start) < 0 ||
+        label_words(alt, &words, &cap, &used, start + nc + 1) < 0 ||
+        label_words(rows, &words, &cap, &used, start + 2 * nc + 2) < 0)
+        goto done;
+    const Py_ssize_t *cs = start, *as = start + nc + 1, *rs = start + 2 * nc + 2;
+    out = PyList_New(nc);
+    if (out == NULL)
+        goto done;
+    for (Py_ssize_t i = 0; i < nc; i++) {
+        PyObject *line = PyList_New(nr);
+        if (line == NULL) {
+            Py_CLEAR(out);
+            goto done;
+        }
+        PyList_SET_ITEM(out, i, line);
+        for (Py_ssize_t j = 0; j < nr; j++) {
+            double v = cell_score(words + cs[i], cs[i + 1] - cs[i], words + as[i], as[i + 1] - as[i],
+                                  words + rs[j], rs[j + 1] - rs[j]);
+            PyObject *f = PyFloat_FromDouble(v);
+            if (f == NULL) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            PyList_SET_ITEM(line, j, f);
+        }
+    }
+done:
+    PyMem_Free(words);
+    PyMem_Free(start);
+    Py_XDECREF(crit);
+    Py_XDECREF(alt);
+    Py_XDECREF(rows);
+    return out;
+}
+
+PyDoc_STRVAR(score_matrix_doc,
+"score_matrix(criteria, texts, rows)\n--\n\n"
+"The score of each criterion (its label's words, and its text's words or ()) against each\n"
+"row's words, as issue_flow.model.pairing.score_matrix_python computes it: a list per\n"
+"criterion, a float per row.");
+
 PyDoc_STRVAR(scan_doc,
 "scan(lines)\n--\n\n"
 "Classify each line (``lines`` may carry their line endings): the compiled twin of\n"
@@ -1077,6 +1253,7 @@ PyDoc_STRVAR(init_doc,
 static PyMethodDef cscan_methods[] = {
     {"scan", (PyCFunction)(void (*)(void))cscan_scan, METH_FASTCALL | METH_KEYWORDS, scan_doc},
     {"init", cscan_init, METH_VARARGS, init_doc},
+    {"score_matrix", cscan_score_matrix, METH_VARARGS, score_matrix_doc},
     {NULL, NULL, 0, NULL},
 };
 

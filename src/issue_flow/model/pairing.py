@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
+from issue_flow.model import compiled
 from issue_flow.model.document import strip_markup
 from issue_flow.records import record
 
@@ -133,13 +134,17 @@ def score(c: Side, r: Side) -> float:
     return best
 
 
-def score_matrix(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]]:
+def score_matrix_python(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]]:
     """``score(crit[i], rows[j])`` for every criterion ``i`` and row ``j`` of one table.
 
     Pairing scores every criterion against every row; a function call per score cost most
     of it. Here each label's keys and each word's probes are looked up once, and a
     similarity is :func:`_share`'s two ``map`` passes in C. The numbers are
-    :func:`score`'s (tests/test_speed_pairing.py compares them)."""
+    :func:`score`'s (tests/test_speed_pairing.py compares them).
+
+    The reference for the compiled twin that :data:`score_matrix` is when it is built
+    (``_cscan.c``: word against word, in a tenth of the time; tests/test_pairing_compiled.py
+    compares the two float for float); a change to :func:`_match` is made in both."""
     probe = _probes({w for side in (*crit, *rows) for w in (*side.words, *side.alt)})
     rws = [r.words for r in rows]
     rkeys = [_keys(rw) for rw in rws]
@@ -159,6 +164,25 @@ def score_matrix(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]
             line.append(best)
         out.append(line)
     return out
+
+
+def _compiled_matrix():
+    """``score_matrix`` through the compiled module (model/compiled.py), or None."""
+    cscan = compiled.module()
+    if cscan is None:
+        return None
+    fn = cscan.score_matrix
+
+    def score_matrix(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]]:
+        return fn([c.words for c in crit], [c.alt for c in crit], [r.words for r in rows])
+
+    score_matrix.__doc__ = score_matrix_python.__doc__
+    return score_matrix
+
+
+# The score of every criterion against every row of one table: compiled when it is built and
+# used, else score_matrix_python; the same numbers.
+score_matrix = _compiled_matrix() or score_matrix_python
 
 
 @record

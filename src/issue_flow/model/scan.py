@@ -24,9 +24,9 @@ tests/test_scan_compiled.py checks that both give the same result field for fiel
 
 from __future__ import annotations
 
-import os
 import re
 
+from issue_flow.model import compiled
 from issue_flow.records import factory, record
 
 # Line kinds
@@ -537,5 +537,5 @@ def _compiled_scan():
 
 
 # Classify each line (``lines`` may carry their line endings): the compiled scanner when it
-# is built (and ISSUE_FLOW_PURE_PYTHON is not set), else scan_python; both give one Scan.
-scan = (os.environ.get("ISSUE_FLOW_PURE_PYTHON", "") in ("", "0") and _compiled_scan()) or scan_python
+# is built and used (model/compiled.py), else scan_python; both give one Scan.
+scan = (compiled.module() is not None and _compiled_scan()) or scan_python
