@@ -126,3 +126,40 @@ def test_score_matrix_is_the_compiled_one_when_it_is_built(compiled):
     assert python_one({"ISSUE_FLOW_PURE_PYTHON": "1"}) == "True"
     crit, rows = [Side("", ("proxy", "log")), Side("", ("tests",), ("fix",))], [Side("", ("proxy",)), Side("", ("fixed",))]
     assert pairing.score_matrix(crit, rows) == score_matrix_python(crit, rows) == [[1.0, 0.0], [0.0, 1.0]]
+
+
+_LEAK_PROBE = r"""
+import sys, tracemalloc
+from issue_flow.model import _cscan
+
+words = tuple(("proxy", "log", "excerpt", "𝔸𝔹ℂ𝔻𝔼", "tests", "analysis")[k % 6] + str(k % 7) for k in range(40))
+crit = [words[k:k + 5] for k in range(0, 30, 3)]
+alts = [words[k:k + 3] if k % 2 else () for k in range(len(crit))]
+rows = [words[k:k + 4] for k in range(1, 36, 4)]
+bad = [words[:2] + (1,)]
+
+def calls(n):
+    for _ in range(n):
+        _cscan.score_matrix(crit, alts, rows)
+        try:
+            _cscan.score_matrix(crit, alts, rows + bad)
+        except TypeError:
+            pass
+
+refs = [sys.getrefcount(w) for w in words] + [sys.getrefcount(x) for x in crit + rows]
+calls(2000)
+tracemalloc.start()
+calls(10)
+before = tracemalloc.get_traced_memory()[0]
+calls(5000)
+after = tracemalloc.get_traced_memory()[0]
+print(after - before, refs == [sys.getrefcount(w) for w in words] + [sys.getrefcount(x) for x in crit + rows])
+"""
+
+
+def test_scoring_leaks_nothing_also_on_an_error(compiled):
+    p = subprocess.run([sys.executable, "-c", _LEAK_PROBE], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    grown, refs_same = p.stdout.split()
+    assert int(grown) < 10_000, f"{grown} bytes more in use after 5,000 calls"
+    assert refs_same == "True", "the reference counts of the words or labels changed"

@@ -1145,6 +1145,10 @@ label_words(PyObject *labels, Word **words, Py_ssize_t *cap, Py_ssize_t *used, P
                 PyErr_SetString(PyExc_TypeError, "score_matrix() needs labels as tuples of str");
                 return -1;
             }
+#if PY_VERSION_HEX < 0x030C0000
+            if (PyUnicode_READY(w) < 0)
+                return -1;
+#endif
             Word *x = &(*words)[*used + j];
             x->data = PyUnicode_DATA(w);
             x->len = PyUnicode_GET_LENGTH(w);
