@@ -25,6 +25,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
+from issue_flow.model import compiled
+
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _REFDEF = re.compile(r"^ {0,3}\[[^\]]+\]:\s*<?([^\s>]+)")
 # [label](dest) or ![alt](dest "title"): no brackets in the label, no parentheses or spaces in dest
@@ -124,12 +126,22 @@ def has_links(text: str) -> bool:
     return "](" in text or "]:" in text
 
 
+def link_lines_python(lines: list[str]) -> list[int]:
+    """The lines holding ``](`` or ``]:`` (the only ones that can hold a link or a reference
+    definition); the reference of the compiled twin that :data:`link_lines` is when built."""
+    return [i for i, line in enumerate(lines) if "](" in line or "]:" in line]
+
+
+link_lines = getattr(compiled.module(), "link_lines", link_lines_python)
+
+
 def links(doc) -> list[tuple[int, str]]:
     """(line number, href) of every link, image and link reference definition of ``doc``
     outside code fences, indented code and HTML comments."""
     if not has_links(doc._original) and not (doc.changed and has_links(doc.text)):
         return []
-    found = [(i, line) for i, line in enumerate(doc.lines) if "](" in line or "]:" in line]
+    lines = doc.lines
+    found = [(i, lines[i]) for i in link_lines(lines)]
     if not found:
         return []
     # The kinds of the lines up to the last one with a link: a scan of the first lines when

@@ -1,5 +1,6 @@
 /* The line scanner of issue_flow.model.scan, compiled (and, at the end of this file, the
- * score matrix of issue_flow.model.pairing: score_matrix_python's twin).
+ * score matrix of issue_flow.model.pairing, and two line filters: the twins of
+ * score_matrix_python, document.bold_lines_python and linkcheck.link_lines_python).
  *
  * scan(lines) here returns what scan.scan_python(lines) returns, field for field, built of
  * the same record classes (Scan, ItemInfo, TableInfo, HeadingInfo) and the same kind
@@ -1242,6 +1243,103 @@ PyDoc_STRVAR(score_matrix_doc,
 "row's words, as issue_flow.model.pairing.score_matrix_python computes it: a list per\n"
 "criterion, a float per row.");
 
+/* ------------------------------------------------------------------ line filters */
+
+/* Does line `s` pass the filter (0: bold_lines, 1: link_lines)? */
+static int
+line_passes(PyObject *s, int which)
+{
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (which == 0) { /* line.lstrip().startswith("**") */
+        Py_ssize_t k = 0;
+        while (k < n && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, k)))
+            k++;
+        return k + 1 < n && PyUnicode_READ(kind, data, k) == '*' && PyUnicode_READ(kind, data, k + 1) == '*';
+    }
+    /* "](" in line or "]:" in line */
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const char *p = (const char *)data, *end = p + n;
+        while ((p = memchr(p, ']', (size_t)(end - p))) != NULL && p + 1 < end) {
+            if (p[1] == '(' || p[1] == ':')
+                return 1;
+            p++;
+        }
+        return 0;
+    }
+    for (Py_ssize_t k = 0; k + 1 < n; k++)
+        if (PyUnicode_READ(kind, data, k) == ']') {
+            Py_UCS4 c = PyUnicode_READ(kind, data, k + 1);
+            if (c == '(' || c == ':')
+                return 1;
+        }
+    return 0;
+}
+
+/* The indices of the lines of `lines` (a sequence of str) that pass filter `which`. */
+static PyObject *
+filter_lines(PyObject *lines, int which, const char *name)
+{
+    PyObject *seq = PySequence_Fast(lines, "needs a list of str");
+    if (seq == NULL) {
+        PyErr_Format(PyExc_TypeError, "%s() needs a list of str", name);
+        return NULL;
+    }
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        Py_DECREF(seq);
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(seq, i);
+        if (!PyUnicode_Check(s)) {
+            PyErr_Format(PyExc_TypeError, "%s() needs a list of str", name);
+            goto fail;
+        }
+#if PY_VERSION_HEX < 0x030C0000
+        if (PyUnicode_READY(s) < 0)
+            goto fail;
+#endif
+        if (line_passes(s, which)) {
+            PyObject *k = PyLong_FromSsize_t(i);
+            if (k == NULL || PyList_Append(out, k) < 0) {
+                Py_XDECREF(k);
+                goto fail;
+            }
+            Py_DECREF(k);
+        }
+    }
+    Py_DECREF(seq);
+    return out;
+fail:
+    Py_DECREF(seq);
+    Py_DECREF(out);
+    return NULL;
+}
+
+static PyObject *
+cscan_bold_lines(PyObject *self, PyObject *lines)
+{
+    return filter_lines(lines, 0, "bold_lines");
+}
+
+static PyObject *
+cscan_link_lines(PyObject *self, PyObject *lines)
+{
+    return filter_lines(lines, 1, "link_lines");
+}
+
+PyDoc_STRVAR(bold_lines_doc,
+"bold_lines(lines)\n--\n\n"
+"The indices of the lines whose first character that is not whitespace starts \"**\":\n"
+"issue_flow.model.document.bold_lines_python's twin.");
+
+PyDoc_STRVAR(link_lines_doc,
+"link_lines(lines)\n--\n\n"
+"The indices of the lines holding \"](\" or \"]:\": issue_flow.linkcheck.link_lines_python's twin.");
+
 PyDoc_STRVAR(scan_doc,
 "scan(lines)\n--\n\n"
 "Classify each line (``lines`` may carry their line endings): the compiled twin of\n"
@@ -1258,6 +1356,8 @@ static PyMethodDef cscan_methods[] = {
     {"scan", (PyCFunction)(void (*)(void))cscan_scan, METH_FASTCALL | METH_KEYWORDS, scan_doc},
     {"init", cscan_init, METH_VARARGS, init_doc},
     {"score_matrix", cscan_score_matrix, METH_VARARGS, score_matrix_doc},
+    {"bold_lines", cscan_bold_lines, METH_O, bold_lines_doc},
+    {"link_lines", cscan_link_lines, METH_O, link_lines_doc},
     {NULL, NULL, 0, NULL},
 };
 

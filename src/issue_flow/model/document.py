@@ -18,6 +18,7 @@ from pathlib import Path
 
 from issue_flow import fsutil
 from issue_flow.errors import IssueFlowError
+from issue_flow.model import compiled
 from issue_flow.model.partial import may_hold_status_table, may_hold_task, prefix_scan, table_head
 from issue_flow.model.scan import Scan, scan, split_cells
 from issue_flow.model.status import StatusCell, Style, parse_status, status_cell_text, table_style
@@ -40,6 +41,15 @@ def split_lines(text: str) -> list[str]:
         return text.splitlines(keepends=True)  # the same lines, at C speed
     return _LINE.findall(text)
 
+
+def bold_lines_python(lines: list[str]) -> list[int]:
+    """The lines whose first character that is not whitespace starts ``**``: the only ones
+    ``_HEADER`` can match. The reference of the compiled twin that :data:`bold_lines` is when
+    it is built (a loop over every line of every document was a twentieth of ``lint``)."""
+    return [i for i, line in enumerate(lines) if line.lstrip().startswith("**")]
+
+
+bold_lines = getattr(compiled.module(), "bold_lines", bold_lines_python)
 
 _LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"[*`~]|(?<!\w)_|_(?!\w)")  # an underscore inside a word is kept
@@ -287,10 +297,9 @@ class Document:
         """Every line of the ``**Key:** value`` form, by case-folded key, in order, inside
         code or not (:meth:`header` asks the kind of a line only when it needs to)."""
         found: dict[str, list[HeaderLine]] = {}
-        for i, line in enumerate(self.lines):
-            if "**" not in line:
-                continue
-            m = _HEADER.match(line.rstrip("\r\n"))
+        lines = self.lines
+        for i in bold_lines(lines):
+            m = _HEADER.match(lines[i].rstrip("\r\n"))
             if m:
                 found.setdefault(m.group(1).strip().casefold(), []).append(HeaderLine(i, m.group(1), m.group(2).rstrip()))
         return found
