@@ -86,3 +86,38 @@ def test_the_compiled_filters_are_used_when_built(cscan):
 
     assert which({}) == "True True"
     assert which({"ISSUE_FLOW_PURE_PYTHON": "1"}) == "False False"
+
+
+_LEAK_PROBE = r"""
+import sys, tracemalloc
+from issue_flow.model import _cscan
+
+lines = ["**GitHub:** #1\n", "  [a](b) and [c]: d\n", "plain\n", "\u3000**𝔸:** x\n", "é](x)\n"] * 40
+bad = lines[:3] + [1]
+
+def calls(n):
+    for _ in range(n):
+        for f in (_cscan.bold_lines, _cscan.link_lines):
+            f(lines)
+            try:
+                f(bad)
+            except TypeError:
+                pass
+
+refs = [sys.getrefcount(x) for x in lines[:5] + [lines, bad]]
+calls(500)
+tracemalloc.start()
+calls(10)
+before = tracemalloc.get_traced_memory()[0]
+calls(5000)
+after = tracemalloc.get_traced_memory()[0]
+print(after - before, refs == [sys.getrefcount(x) for x in lines[:5] + [lines, bad]])
+"""
+
+
+def test_filtering_leaks_nothing_also_on_an_error(cscan):
+    p = subprocess.run([sys.executable, "-c", _LEAK_PROBE], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    grown, refs_same = p.stdout.split()
+    assert int(grown) < 10_000, f"{grown} bytes more in use after 5,000 calls"
+    assert refs_same == "True", "the reference counts of the lines changed"
