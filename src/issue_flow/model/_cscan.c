@@ -1,6 +1,7 @@
 /* The line scanner of issue_flow.model.scan, compiled (and, at the end of this file, the
- * score matrix of issue_flow.model.pairing, and two line filters: the twins of
- * score_matrix_python, document.bold_lines_python and linkcheck.link_lines_python).
+ * score matrix of issue_flow.model.pairing, two line filters and strip_markup: the twins
+ * of score_matrix_python, document.bold_lines_python, linkcheck.link_lines_python and
+ * document.strip_markup_python).
  *
  * scan(lines) here returns what scan.scan_python(lines) returns, field for field, built of
  * the same record classes (Scan, ItemInfo, TableInfo, HeadingInfo) and the same kind
@@ -1340,6 +1341,91 @@ PyDoc_STRVAR(link_lines_doc,
 "link_lines(lines)\n--\n\n"
 "The indices of the lines holding \"](\" or \"]:\": issue_flow.linkcheck.link_lines_python's twin.");
 
+/* ------------------------------------------------------------------ strip_markup */
+
+/* Python's \w for str patterns (sre's SRE_UNI_IS_WORD). */
+#define IS_WORD(c) (Py_UNICODE_ISALNUM(c) || (c) == '_')
+
+static PyObject *
+cscan_strip_markup(PyObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "strip_markup() needs a str");
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0)
+        return NULL;
+#endif
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    Py_UCS4 *a = PyMem_New(Py_UCS4, n ? n : 1), *b = PyMem_New(Py_UCS4, n ? n : 1);
+    if (a == NULL || b == NULL) {
+        PyMem_Free(a);
+        PyMem_Free(b);
+        return PyErr_NoMemory();
+    }
+    /* 1. _LINK_TEXT.sub(r"\1", text): !?\[([^\]]*)\]\([^)]*\) , leftmost, one pass */
+    Py_ssize_t na = 0, k = 0;
+    while (k < n) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, k);
+        if (c == '!' || c == '[') {
+            Py_ssize_t open = c == '!' ? k + 1 : k;
+            if (open < n && PyUnicode_READ(kind, data, open) == '[') {
+                Py_ssize_t close = open + 1;
+                while (close < n && PyUnicode_READ(kind, data, close) != ']')
+                    close++;
+                if (close + 1 < n && PyUnicode_READ(kind, data, close + 1) == '(') {
+                    Py_ssize_t end = close + 2;
+                    while (end < n && PyUnicode_READ(kind, data, end) != ')')
+                        end++;
+                    if (end < n) { /* a link: its text */
+                        for (Py_ssize_t j = open + 1; j < close; j++)
+                            a[na++] = PyUnicode_READ(kind, data, j);
+                        k = end + 1;
+                        continue;
+                    }
+                }
+            }
+        }
+        a[na++] = c;
+        k++;
+    }
+    /* 2. _EMPHASIS.sub("", …): [*`~]|(?<!\w)_|_(?!\w) , the neighbours read before removal */
+    Py_ssize_t nb = 0;
+    for (k = 0; k < na; k++) {
+        Py_UCS4 c = a[k];
+        if (c == '*' || c == '`' || c == '~')
+            continue;
+        if (c == '_' && !(k > 0 && IS_WORD(a[k - 1]) && k + 1 < na && IS_WORD(a[k + 1])))
+            continue;
+        b[nb++] = c;
+    }
+    /* 3. " ".join(….split()) */
+    Py_ssize_t nc = 0;
+    int gap = 0;
+    for (k = 0; k < nb; k++) {
+        if (Py_UNICODE_ISSPACE(b[k])) {
+            gap = nc > 0;
+            continue;
+        }
+        if (gap) {
+            a[nc++] = ' ';
+            gap = 0;
+        }
+        a[nc++] = b[k];
+    }
+    PyObject *out = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, a, nc);
+    PyMem_Free(a);
+    PyMem_Free(b);
+    return out;
+}
+
+PyDoc_STRVAR(strip_markup_doc,
+"strip_markup(text)\n--\n\n"
+"The plain words of inline Markdown: issue_flow.model.document.strip_markup_python's twin.");
+
 PyDoc_STRVAR(scan_doc,
 "scan(lines)\n--\n\n"
 "Classify each line (``lines`` may carry their line endings): the compiled twin of\n"
@@ -1357,6 +1443,7 @@ static PyMethodDef cscan_methods[] = {
     {"init", cscan_init, METH_VARARGS, init_doc},
     {"score_matrix", cscan_score_matrix, METH_VARARGS, score_matrix_doc},
     {"bold_lines", cscan_bold_lines, METH_O, bold_lines_doc},
+    {"strip_markup", cscan_strip_markup, METH_O, strip_markup_doc},
     {"link_lines", cscan_link_lines, METH_O, link_lines_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -55,12 +55,16 @@ _LINK_TEXT = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"[*`~]|(?<!\w)_|_(?!\w)")  # an underscore inside a word is kept
 
 
-def strip_markup(text: str) -> str:
-    """Plain words of inline Markdown, for matching labels (not for writing)."""
+def strip_markup_python(text: str) -> str:
+    """Plain words of inline Markdown, for matching labels (not for writing). The reference
+    of the compiled twin that :data:`strip_markup` is when it is built (tests/test_strip_compiled.py)."""
     if "](" in text:
         text = _LINK_TEXT.sub(r"\1", text)
     text = _EMPHASIS.sub("", text)
     return " ".join(text.split())
+
+
+strip_markup = getattr(compiled.module(), "strip_markup", strip_markup_python)
 
 
 def norm(text: str) -> str:
