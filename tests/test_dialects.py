@@ -411,3 +411,21 @@ def test_a_name_in_several_documents_ticks_the_one_not_yet_done(tmp_path):
     assert check(root, "4", "Tests passing").code == 0
     assert (root / "docs/issues/ISSUE-4/RELEASE-v2.md").read_text() == "# v2\n\n- [x] Tests passing\n"
     assert (root / "docs/issues/ISSUE-4/RELEASE-v1.md").read_text() == "# v1\n\n- [x] Tests passing\n"
+
+
+def test_discovery_says_which_issues_are_folders_and_the_model_believes_it(tree):
+    from issue_flow.config import load_config
+    from issue_flow.model.issues import IssueFolder, discover
+
+    cfg = load_config(tree)
+    found = discover(cfg).folders
+    assert {n: ref.is_dir for n, ref in found.items() if n in (571, 554, 318, 512, 490)} == {
+        571: True, 554: True, 318: False, 512: True, 490: True}
+    loose, folder = IssueFolder(cfg, found[318]), IssueFolder(cfg, found[571])
+    assert not loose._is_folder and folder._is_folder
+    assert loose.folder == found[318].path.parent and folder.folder == found[571].path
+    # a number found both as a loose file and as a folder lives in the folder
+    write(tree, "docs/issues/ISSUE-318/README.md", "# Issue #318: now a folder\n")
+    ref = discover(cfg).folders[318]
+    assert ref.is_dir is True and ref.path.name == "ISSUE-318" and len(ref.files) == 2
+    assert IssueFolder(cfg, ref)._is_folder

@@ -41,6 +41,7 @@ class FolderRef:
     kind: str = "issue"  # issue | epic
     files: list[Path] = factory(list)
     shared: bool = False  # the main location names several issues
+    is_dir: bool | None = None  # is ``path`` a folder, as the listing said (None: not known)
 
 
 @record
@@ -86,14 +87,14 @@ def discover(cfg: Config) -> Discovery:
     def rel(p: str | Path) -> str:
         return rel_posix(root, p)
 
-    def add(number: int, where: Path, files: list[Path], kind: str, shared: bool) -> None:
+    def add(number: int, where: Path, files: list[Path], kind: str, shared: bool, is_dir: bool) -> None:
         ref = found.folders.get(number)
         if ref is None:
-            found.folders[number] = FolderRef(number, where, kind, list(files), shared)
+            found.folders[number] = FolderRef(number, where, kind, list(files), shared, is_dir)
             return
         # a folder is a better main location than a loose file or a shared folder
-        if (ref.path.is_file() or ref.shared) and where.is_dir() and not shared:
-            ref.path, ref.shared = where, False
+        if (not ref.is_dir or ref.shared) and is_dir and not shared:
+            ref.path, ref.shared, ref.is_dir = where, False, True
             ref.files[:0] = [f for f in files if f not in ref.files]
         else:
             ref.files.extend(f for f in files if f not in ref.files)
@@ -128,7 +129,7 @@ def discover(cfg: Config) -> Discovery:
                     assert numbers is not None
                     if files:
                         for n in numbers:
-                            add(n, Path(e.path), files, kind, len(numbers) > 1)
+                            add(n, Path(e.path), files, kind, len(numbers) > 1, True)
                     elif not nested:
                         found.skipped.append(Skipped(rel(e.path), "no Markdown documents"))
                     for sub in nested:
@@ -141,7 +142,7 @@ def discover(cfg: Config) -> Discovery:
                     found.skipped.append(Skipped(rel(e.path), "names no issue number"))
                     continue
                 for n in numbers:
-                    add(n, Path(e.path), [Path(e.path)], "issue", len(numbers) > 1)
+                    add(n, Path(e.path), [Path(e.path)], "issue", len(numbers) > 1, False)
 
     def visit_one(path: str) -> None:
         """A nested issue or epic folder (inside an epic or an issue folder)."""
@@ -153,7 +154,7 @@ def discover(cfg: Config) -> Discovery:
         nums = [int(epic.group(1))] if epic else (numbers or [])
         for n in nums:
             if files:
-                add(n, Path(path), files, "epic" if epic else "issue", len(nums) > 1)
+                add(n, Path(path), files, "epic" if epic else "issue", len(nums) > 1, True)
         if not files and not nested:
             found.skipped.append(Skipped(rel(path), "no Markdown documents"))
         for sub in nested:

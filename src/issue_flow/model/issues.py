@@ -96,7 +96,8 @@ class IssueFolder:
         self.number = ref.number
         self.path = ref.path
         self.kind = ref.kind
-        self.files = list(ref.files) or ([ref.path / "README.md"] if ref.path.is_dir() else [ref.path])
+        self._listed_dir = ref.is_dir  # what discovery's listing said (None: not known)
+        self.files = list(ref.files) or ([ref.path / "README.md"] if self._is_folder else [ref.path])
         self._docs: dict[Path, Document] = {}
 
     _CACHED = ("readme", "tracking", "criteria", "status_table", "pairing", "phases", "_pairing", "primary_path", "_is_folder")
@@ -114,8 +115,9 @@ class IssueFolder:
     @cached_property
     def _is_folder(self) -> bool:
         """Is the issue's main location a folder (not a loose file)? Asked once per issue,
-        not once per document (a ``stat`` each: 3.8 per issue in ``lint``)."""
-        return self.path.is_dir()
+        not once per document (a ``stat`` each: 3.8 per issue in ``lint``); from discovery's
+        listing when the issue was found by one (no ``stat`` at all)."""
+        return self._listed_dir if self._listed_dir is not None else self.path.is_dir()
 
     @property
     def folder(self) -> Path:
