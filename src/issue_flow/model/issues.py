@@ -82,9 +82,14 @@ class Finding:
     message: str
 
 
+_SECTION_NUMBER = re.compile(r"^(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+")
+_TITLE_PREFIX = re.compile(r"^(?:Issues?|ISSUES?|Epic|EPIC|PR)[\s-]*#?[\d,–—\s&-]*\s*[:—–-]?\s*")
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
 def _heading_words(text: str) -> str:
     t = strip_markup(text).strip()
-    t = re.sub(r"^(?:\d+(?:\.\d+)*[.)]?|[A-Z][.)])\s+", "", t)  # numbered sections
+    t = _SECTION_NUMBER.sub("", t)  # numbered sections
     return t.casefold()
 
 
@@ -208,12 +213,12 @@ class IssueFolder:
         t = self.readme.title
         if t is None:
             return ""
-        return re.sub(r"^(?:Issues?|ISSUES?|Epic|EPIC|PR)[\s-]*#?[\d,–—\s&-]*\s*[:—–-]?\s*", "", t.text).strip() or t.text
+        return _TITLE_PREFIX.sub("", t.text).strip() or t.text
 
     @property
     def title(self) -> str:
         """The title for display: Markdown escapes removed."""
-        return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", self.title_markdown)
+        return _MARKDOWN_ESCAPE.sub(r"\1", self.title_markdown)
 
     @property
     def labels(self) -> list[str]:
