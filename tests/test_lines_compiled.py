@@ -10,13 +10,10 @@ ones when the module is built (in CI it must be).
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 
 import pytest
-from conftest import missing
+from compiled_twins import assert_no_leak, chosen, compiled_module
 from test_scan_compiled import HOSTILE
 
 from issue_flow import linkcheck
@@ -28,11 +25,7 @@ PIECES = HOSTILE + ["**", "*", "]", "(", ":", "](", "]:", "] (", "]\n", "**Key:*
 
 @pytest.fixture(scope="module")
 def cscan():
-    try:
-        from issue_flow.model import _cscan
-    except ImportError as exc:
-        missing("extension", f"the compiled model is not built ({exc}); pip install -e . builds it with a C compiler")
-    return _cscan
+    return compiled_module()
 
 
 def same(cscan, lines: list[str]) -> None:
@@ -76,48 +69,22 @@ def test_refuses_what_is_not_lines(cscan):
 
 
 def test_the_compiled_filters_are_used_when_built(cscan):
-    env = {k: v for k, v in os.environ.items() if k != "ISSUE_FLOW_PURE_PYTHON"}
     code = ("from issue_flow import linkcheck as L; from issue_flow.model import document as D, _cscan as C; "
             "print(D.bold_lines is C.bold_lines, L.link_lines is C.link_lines)")
-
-    def which(extra: dict) -> str:
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**env, **extra},
-                              check=True).stdout.strip()
-
-    assert which({}) == "True True"
-    assert which({"ISSUE_FLOW_PURE_PYTHON": "1"}) == "False False"
-
-
-_LEAK_PROBE = r"""
-import sys, tracemalloc
-from issue_flow.model import _cscan
-
-lines = ["**GitHub:** #1\n", "  [a](b) and [c]: d\n", "plain\n", "\u3000**𝔸:** x\n", "é](x)\n"] * 40
-bad = lines[:3] + [1]
-
-def calls(n):
-    for _ in range(n):
-        for f in (_cscan.bold_lines, _cscan.link_lines):
-            f(lines)
-            try:
-                f(bad)
-            except TypeError:
-                pass
-
-refs = [sys.getrefcount(x) for x in lines[:5] + [lines, bad]]
-calls(500)
-tracemalloc.start()
-calls(10)
-before = tracemalloc.get_traced_memory()[0]
-calls(5000)
-after = tracemalloc.get_traced_memory()[0]
-print(after - before, refs == [sys.getrefcount(x) for x in lines[:5] + [lines, bad]])
-"""
+    assert chosen(code) == ("True True", "False False")
 
 
 def test_filtering_leaks_nothing_also_on_an_error(cscan):
-    p = subprocess.run([sys.executable, "-c", _LEAK_PROBE], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
-    grown, refs_same = p.stdout.split()
-    assert int(grown) < 10_000, f"{grown} bytes more in use after 5,000 calls"
-    assert refs_same == "True", "the reference counts of the lines changed"
+    assert_no_leak("""
+lines = ["**GitHub:** #1\\n", "  [a](b) and [c]: d\\n", "plain\\n", "\\u3000**𝔸:** x\\n", "é](x)\\n"] * 40
+bad = lines[:3] + [1]
+watched = lines[:5] + [lines, bad]
+
+def exercise():
+    for f in (_cscan.bold_lines, _cscan.link_lines):
+        f(lines)
+        try:
+            f(bad)
+        except TypeError:
+            pass
+""")

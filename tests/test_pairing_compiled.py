@@ -10,13 +10,10 @@ and ``ISSUE_FLOW_PURE_PYTHON=1`` selects the Python one.
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 
 import pytest
-from conftest import missing
+from compiled_twins import assert_no_leak, chosen, compiled_module
 
 from issue_flow.model import pairing
 from issue_flow.model.pairing import Side, keyed, score_matrix_python
@@ -24,11 +21,7 @@ from issue_flow.model.pairing import Side, keyed, score_matrix_python
 
 @pytest.fixture(scope="module")
 def compiled():
-    try:
-        from issue_flow.model import _cscan
-    except ImportError as exc:
-        missing("extension", f"the compiled model is not built ({exc}); pip install -e . builds it with a C compiler")
-    return _cscan.score_matrix
+    return compiled_module().score_matrix
 
 
 def run(compiled, crit: list[Side], rows: list[Side]) -> list[list[float]]:
@@ -115,51 +108,25 @@ def test_refuses_what_is_not_words(compiled):
 
 
 def test_score_matrix_is_the_compiled_one_when_it_is_built(compiled):
-    env = {k: v for k, v in os.environ.items() if k != "ISSUE_FLOW_PURE_PYTHON"}
     code = "from issue_flow.model import pairing as P; print(P.score_matrix is P.score_matrix_python)"
-
-    def python_one(extra: dict) -> str:
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**env, **extra},
-                              check=True).stdout.strip()
-
-    assert python_one({}) == "False"
-    assert python_one({"ISSUE_FLOW_PURE_PYTHON": "1"}) == "True"
+    assert chosen(code) == ("False", "True")
     crit, rows = [Side("", ("proxy", "log")), Side("", ("tests",), ("fix",))], [Side("", ("proxy",)), Side("", ("fixed",))]
     assert pairing.score_matrix(crit, rows) == score_matrix_python(crit, rows) == [[1.0, 0.0], [0.0, 1.0]]
 
 
-_LEAK_PROBE = r"""
-import sys, tracemalloc
-from issue_flow.model import _cscan
-
+def test_scoring_leaks_nothing_also_on_an_error(compiled):
+    assert_no_leak("""
 words = tuple(("proxy", "log", "excerpt", "𝔸𝔹ℂ𝔻𝔼", "tests", "analysis")[k % 6] + str(k % 7) for k in range(40))
 crit = [words[k:k + 5] for k in range(0, 30, 3)]
 alts = [words[k:k + 3] if k % 2 else () for k in range(len(crit))]
 rows = [words[k:k + 4] for k in range(1, 36, 4)]
 bad = [words[:2] + (1,)]
+watched = list(words) + crit + rows + [crit, alts, rows]
 
-def calls(n):
-    for _ in range(n):
-        _cscan.score_matrix(crit, alts, rows)
-        try:
-            _cscan.score_matrix(crit, alts, rows + bad)
-        except TypeError:
-            pass
-
-refs = [sys.getrefcount(w) for w in words] + [sys.getrefcount(x) for x in crit + rows]
-calls(2000)
-tracemalloc.start()
-calls(10)
-before = tracemalloc.get_traced_memory()[0]
-calls(5000)
-after = tracemalloc.get_traced_memory()[0]
-print(after - before, refs == [sys.getrefcount(w) for w in words] + [sys.getrefcount(x) for x in crit + rows])
-"""
-
-
-def test_scoring_leaks_nothing_also_on_an_error(compiled):
-    p = subprocess.run([sys.executable, "-c", _LEAK_PROBE], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
-    grown, refs_same = p.stdout.split()
-    assert int(grown) < 10_000, f"{grown} bytes more in use after 5,000 calls"
-    assert refs_same == "True", "the reference counts of the words or labels changed"
+def exercise():
+    _cscan.score_matrix(crit, alts, rows)
+    try:
+        _cscan.score_matrix(crit, alts, rows + bad)
+    except TypeError:
+        pass
+""")

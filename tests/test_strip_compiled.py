@@ -10,13 +10,10 @@ characters), and on random text; it refuses what is not a str.
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 
 import pytest
-from conftest import missing
+from compiled_twins import assert_no_leak, chosen, compiled_module
 from test_scan_compiled import HOSTILE
 
 from issue_flow.model import document
@@ -28,11 +25,7 @@ PIECES = HOSTILE + ["_", "__", "a_b", "_x_", "[", "]", "(", ")", "](", "![", "[a
 
 @pytest.fixture(scope="module")
 def compiled():
-    try:
-        from issue_flow.model import _cscan
-    except ImportError as exc:
-        missing("extension", f"the compiled model is not built ({exc}); pip install -e . builds it with a C compiler")
-    return _cscan.strip_markup
+    return compiled_module().strip_markup
 
 
 def same(compiled, text: str) -> None:
@@ -75,46 +68,21 @@ def test_refuses_what_is_not_a_str(compiled):
 
 
 def test_strip_markup_is_the_compiled_one_when_built(compiled):
-    env = {k: v for k, v in os.environ.items() if k != "ISSUE_FLOW_PURE_PYTHON"}
     code = "from issue_flow.model import document as D, _cscan as C; print(D.strip_markup is C.strip_markup)"
-
-    def which(extra: dict) -> str:
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**env, **extra},
-                              check=True).stdout.strip()
-
-    assert which({}) == "True" and which({"ISSUE_FLOW_PURE_PYTHON": "1"}) == "False"
+    assert chosen(code) == ("True", "False")
     assert document.strip_markup("a  *b*") == "a b"
 
 
-_LEAK_PROBE = r"""
-import sys, tracemalloc
-from issue_flow.model import _cscan
-
-texts = ["**Bold** _it_ `code` [link](x.md) – done.", "plain words", "𝔸_𝔹 ![i](j) \u3000 x", "", "[a](b"] * 20
-
-def calls(n):
-    for _ in range(n):
-        for t in texts:
-            _cscan.strip_markup(t)
-        try:
-            _cscan.strip_markup(None)
-        except TypeError:
-            pass
-
-refs = [sys.getrefcount(t) for t in texts[:5]]
-calls(200)
-tracemalloc.start()
-calls(10)
-before = tracemalloc.get_traced_memory()[0]
-calls(3000)
-after = tracemalloc.get_traced_memory()[0]
-print(after - before, refs == [sys.getrefcount(t) for t in texts[:5]])
-"""
-
-
 def test_stripping_leaks_nothing(compiled):
-    p = subprocess.run([sys.executable, "-c", _LEAK_PROBE], capture_output=True, text=True, timeout=300)
-    assert p.returncode == 0, p.stderr
-    grown, refs_same = p.stdout.split()
-    assert int(grown) < 10_000, f"{grown} bytes more in use after 300,000 calls"
-    assert refs_same == "True", "the reference counts of the texts changed"
+    assert_no_leak("""
+texts = ["**Bold** _it_ `code` [link](x.md) – done.", "plain words", "𝔸_𝔹 ![i](j) \\u3000 x", "", "[a](b"] * 20
+watched = texts[:5] + [texts]
+
+def exercise():
+    for t in texts:
+        _cscan.strip_markup(t)
+    try:
+        _cscan.strip_markup(None)
+    except TypeError:
+        pass
+""", runs=3000, warm=200)
