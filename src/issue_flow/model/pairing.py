@@ -167,11 +167,11 @@ def score_matrix_python(crit: Sequence[Side], rows: Sequence[Side]) -> list[list
 
 
 def _compiled_matrix():
-    """``score_matrix`` through the compiled module (model/compiled.py), or None."""
-    cscan = compiled.module()
-    if cscan is None:
+    """``score_matrix`` through the compiled module (model/compiled.py), or None (also for a
+    module built before it had one: the Python twin then, as for the other functions)."""
+    fn = getattr(compiled.module(), "score_matrix", None)
+    if fn is None:
         return None
-    fn = cscan.score_matrix
 
     def score_matrix(crit: Sequence[Side], rows: Sequence[Side]) -> list[list[float]]:
         return fn([c.words for c in crit], [c.alt for c in crit], [r.words for r in rows])
