@@ -12,12 +12,17 @@ import os
 from types import ModuleType
 
 
-def module() -> ModuleType | None:
-    """``issue_flow.model._cscan`` when it is built and not turned off, else None."""
-    if os.environ.get("ISSUE_FLOW_PURE_PYTHON", "") not in ("", "0"):
-        return None
+def built() -> ModuleType | None:
+    """``issue_flow.model._cscan`` when it is built (whatever the environment says), else None."""
     try:
         import issue_flow.model._cscan as cscan
     except ImportError:
         return None
     return cscan
+
+
+def module() -> ModuleType | None:
+    """``issue_flow.model._cscan`` when it is built and not turned off, else None."""
+    if os.environ.get("ISSUE_FLOW_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    return built()

@@ -515,10 +515,10 @@ def _cannot_interrupt(m: re.Match[str], body: str) -> bool:
 
 def _compiled_scan():
     """The compiled scanner, handed this module's record classes, kinds and HTML helpers,
-    or None when it is not built."""
-    try:
-        import issue_flow.model._cscan as _cscan  # this module's own compiled half
-    except ImportError:
+    or None when it is not built (asked whatever ISSUE_FLOW_PURE_PYTHON says: the tests
+    compare it with scan_python)."""
+    _cscan = compiled.built()  # this module's own compiled half
+    if _cscan is None:
         return None
     from functools import partial
 
